@@ -1,0 +1,280 @@
+// smt: command-line front end. All work happens in the library; this file
+// parses options, calls it, and turns smt::Error into a message and exit code.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "smt/atomic_file.h"
+#include "smt/config.h"
+#include "smt/context.h"
+#include "smt/dataset.h"
+#include "smt/error.h"
+#include "smt/model.h"
+#include "smt/npy.h"
+#include "smt/pipeline.h"
+
+namespace {
+
+using json = nlohmann::json;
+
+// Options shared by the subcommands, bound to one CLI11 subcommand.
+struct CommonOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::string metrics_file;
+  bool quiet = false;
+  std::map<std::string, std::string> params;  // hyper-parameters given on the command line
+};
+
+void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
+  cmd->add_option("--config", o.config_file, "JSON file of parameters (command-line values win)")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
+  for (const auto& p : smt::param_specs()) {
+    const bool run_level = p.name == "threads" || p.name == "batch-images" ||
+                           p.name == "train-limit" || p.name == "test-limit" ||
+                           p.name == "seed";
+    if (!model_params && !run_level) continue;
+    std::string help = p.help;
+    if (!p.choices.empty()) {
+      help += " {";
+      for (std::size_t i = 0; i < p.choices.size(); ++i) help += (i ? "," : "") + p.choices[i];
+      help += "}";
+    }
+    // Stored as text and converted through the parameter table, so bounds and
+    // types are checked in one place for CLI, config files and library users.
+    auto* opt = cmd->add_option_function<std::string>(
+        "--" + p.name, [&o, name = p.name](const std::string& v) { o.params[name] = v; }, help);
+    opt->type_name(p.type == "choice" ? "CHOICE" : p.type == "bool" ? "BOOL"
+                   : p.type == "int" ? "INT" : "FLOAT");
+  }
+}
+
+smt::Config resolve_config(const CommonOptions& o, const smt::Config& base) {
+  smt::Config c = base;
+  if (!o.config_file.empty()) c.load_file(o.config_file);
+  json overrides = json::object();
+  for (const auto& [name, text] : o.params) {
+    const smt::ParamSpec* p = smt::find_param(name);
+    json v;
+    if (p->type == "int" || p->type == "float") {
+      try {
+        std::size_t used = 0;
+        double x = std::stod(text, &used);
+        SMT_CHECK(used == text.size(), "");
+        v = x;
+      } catch (...) {
+        SMT_THROW("option --", name, " expects a number, got '", text, "'");
+      }
+    } else {
+      v = text;
+    }
+    overrides[name] = v;
+  }
+  c.update_from_json(overrides, "command line");
+  c.validate();
+  return c;
+}
+
+smt::Context make_context(const smt::Config& c, bool quiet) {
+  smt::Context ctx;
+  ctx.threads = c.threads;
+  ctx.seed = c.seed;
+  ctx.verbose = !quiet;
+  return ctx;
+}
+
+std::string data_dir_or_env(const std::string& d) {
+  if (!d.empty()) return d;
+  const char* env = std::getenv("SMT_DATA_DIR");
+  SMT_CHECK(env && *env, "no data directory: pass --data DIR or set SMT_DATA_DIR");
+  return env;
+}
+
+void write_json(const std::string& path, const json& j) {
+  smt::write_file_atomically(path, [&](std::ostream& os) { os << j.dump(2) << "\n"; });
+}
+
+smt::ImageSet load(const std::string& dir, bool train, std::int64_t limit,
+                   const smt::Context& ctx) {
+  smt::Timer t;
+  smt::ImageSet s = smt::load_split(dir, train);
+  smt::apply_limit(s, limit);
+  ctx.log(smt::str_cat("loaded ", s.size(), train ? " training" : " test", " images (",
+                       s.height, "x", s.width, "x", s.channels, ") from ", s.source, " in ",
+                       t.seconds(), "s"));
+  return s;
+}
+
+int cmd_run(const CommonOptions& o) {
+  smt::Timer total;
+  const smt::Config c = resolve_config(o, smt::Config{});
+  smt::Context ctx = make_context(c, o.quiet);
+  const std::string dir = data_dir_or_env(o.data_dir);
+  smt::RunMetrics metrics;
+  smt::Timer t_load;
+  smt::ImageSet train = load(dir, true, c.train_limit, ctx);
+  smt::ImageSet test = load(dir, false, c.test_limit, ctx);
+  metrics.add_seconds("load", t_load.seconds());
+  const double sgemm = smt::measure_sgemm_gflops(0.5);
+  ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
+  smt::TrainCodes codes;
+  smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, &codes);
+  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, &codes);
+  json m = metrics.to_json(total.seconds());
+  m["top1"] = r.top1;
+  m["top5"] = r.top5;
+  m["train_images"] = train.size();
+  m["test_images"] = test.size();
+  m["sgemm_gflops_per_s"] = sgemm;
+  m["threads"] = ctx.num_threads();
+  m["config"] = c.to_json();
+  m["data"] = dir;
+  std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
+              100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
+              static_cast<double>(smt::peak_rss_bytes()) / 1e9);
+  if (!o.metrics_file.empty()) write_json(o.metrics_file, m);
+  return 0;
+}
+
+int cmd_fit(const CommonOptions& o, const std::string& model_path) {
+  smt::Timer total;
+  const smt::Config c = resolve_config(o, smt::Config{});
+  smt::Context ctx = make_context(c, o.quiet);
+  // Fail on an unwritable output before hours of work, not after.
+  const auto parent = std::filesystem::absolute(model_path).parent_path();
+  SMT_CHECK(std::filesystem::is_directory(parent), "--model: directory '", parent.string(),
+            "' does not exist");
+  smt::RunMetrics metrics;
+  smt::ImageSet train = load(data_dir_or_env(o.data_dir), true, c.train_limit, ctx);
+  smt::SmtModel model = smt::fit_model(train, c, ctx, metrics);
+  model.save(model_path);
+  ctx.log("model written to " + model_path);
+  if (!o.metrics_file.empty()) {
+    json m = metrics.to_json(total.seconds());
+    m["train_images"] = train.size();
+    m["config"] = c.to_json();
+    write_json(o.metrics_file, m);
+  }
+  return 0;
+}
+
+int cmd_embed(const CommonOptions& o, const std::string& model_path, const std::string& split,
+              const std::string& out, const std::string& labels_out) {
+  smt::SmtModel model = smt::SmtModel::load(model_path);
+  const smt::Config c = resolve_config(o, model.config);
+  smt::Context ctx = make_context(c, o.quiet);
+  const bool train = split == "train";
+  smt::ImageSet images =
+      load(data_dir_or_env(o.data_dir), train, train ? c.train_limit : c.test_limit, ctx);
+  std::vector<float> features(images.size() * model.feature_dim());
+  smt::Timer t;
+  smt::compute_features(model, images, false, 0, images.size(), features.data(), ctx);
+  ctx.log(smt::str_cat("embedded ", images.size(), " images in ", t.seconds(), "s"));
+  smt::write_npy(out, features.data(), {images.size(), model.feature_dim()});
+  if (!labels_out.empty()) {
+    std::vector<std::int32_t> l(images.labels.begin(), images.labels.end());
+    smt::write_npy(labels_out, l.data(), {l.size()});
+  }
+  ctx.log("features written to " + out);
+  return 0;
+}
+
+int cmd_eval(const CommonOptions& o, const std::string& model_path) {
+  smt::Timer total;
+  smt::SmtModel model = smt::SmtModel::load(model_path);
+  // The model fixes how images become features; only evaluation and
+  // execution parameters may change here.
+  smt::Config c = resolve_config(o, model.config);
+  for (const char* key : {"patch-size", "stride", "context", "dict-size", "threshold",
+                          "embed-dim", "code-values"}) {
+    SMT_CHECK(c.to_json()[key] == model.config.to_json()[key], "--", key,
+              " is fixed by the model file and cannot be changed by smt eval");
+  }
+  model.config = c;
+  smt::Context ctx = make_context(c, o.quiet);
+  const std::string dir = data_dir_or_env(o.data_dir);
+  smt::RunMetrics metrics;
+  smt::ImageSet train = load(dir, true, c.train_limit, ctx);
+  smt::ImageSet test = load(dir, false, c.test_limit, ctx);
+  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics);
+  std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
+              100 * r.top5, train.size(), test.size());
+  if (!o.metrics_file.empty()) {
+    json m = metrics.to_json(total.seconds());
+    m["top1"] = r.top1;
+    m["top5"] = r.top5;
+    m["train_images"] = train.size();
+    m["test_images"] = test.size();
+    m["config"] = c.to_json();
+    write_json(o.metrics_file, m);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"smt: the Sparse Manifold Transform (sparse coding + slowness-seeking spectral "
+               "embedding) for images"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", SMT_VERSION_STRING);
+
+  CommonOptions run_o, fit_o, embed_o, eval_o;
+  std::string fit_model, embed_model, embed_out, embed_split = "test", embed_labels, eval_model;
+
+  auto* run = app.add_subcommand("run", "fit on the training split, embed train and test, "
+                                        "evaluate with the weighted k-NN");
+  add_param_options(run, run_o, true);
+  run->add_option("--data", run_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
+  run->add_option("--metrics", run_o.metrics_file, "write results and timings as JSON here");
+
+  auto* fit = app.add_subcommand("fit", "fit a model on the training split and save it");
+  add_param_options(fit, fit_o, true);
+  fit->add_option("--data", fit_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
+  fit->add_option("--model", fit_model, "model file to write")->required();
+  fit->add_option("--metrics", fit_o.metrics_file, "write timings as JSON here");
+
+  auto* embed = app.add_subcommand("embed", "apply a saved model to a split, write features (.npy)");
+  add_param_options(embed, embed_o, false);
+  embed->add_option("--data", embed_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
+  embed->add_option("--model", embed_model, "model file to read")->required()->check(CLI::ExistingFile);
+  embed->add_option("--split", embed_split, "train or test (default test)")
+      ->check(CLI::IsMember({"train", "test"}));
+  embed->add_option("--out", embed_out, "features file to write (.npy, float32 N x D)")->required();
+  embed->add_option("--labels-out", embed_labels, "also write the labels (.npy, int32 N)");
+
+  auto* eval = app.add_subcommand("eval", "evaluate a saved model with the weighted k-NN");
+  add_param_options(eval, eval_o, true);
+  eval->add_option("--data", eval_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
+  eval->add_option("--model", eval_model, "model file to read")->required()->check(CLI::ExistingFile);
+  eval->add_option("--metrics", eval_o.metrics_file, "write results as JSON here");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*run) return cmd_run(run_o);
+    if (*fit) return cmd_fit(fit_o, fit_model);
+    if (*embed) return cmd_embed(embed_o, embed_model, embed_split, embed_out, embed_labels);
+    if (*eval) return cmd_eval(eval_o, eval_model);
+  } catch (const smt::Error& e) {
+    std::fprintf(stderr, "smt: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "smt: error: out of memory; use fewer images or a smaller --dict-size\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "smt: internal error: %s\n", e.what());
+    return 3;
+  }
+  return 2;
+}

@@ -1,0 +1,90 @@
+// Every hyper-parameter of the pipeline, declared once (name, default, bounds,
+// help). The same table feeds the CLI, JSON config files, validation and the
+// resolved configuration written into metrics and model files.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace smt {
+
+enum class DictMethod { kGreedy, kKMeans };
+enum class CodeValues { kBinary, kVariable };
+enum class ZeroCode { kDrop, kArgmax };
+enum class Operator { kSecond, kFirst };
+
+struct Config {
+  // Data
+  bool flip = true;          // append horizontal flips of the training images
+  std::int64_t train_limit = 0;  // 0: all
+  std::int64_t test_limit = 0;   // 0: all
+  // Patches
+  int patch_size = 6;
+  int stride = 1;
+  int context = -1;  // context-mean window half-size in patches; -1: whole image
+  // Whitening
+  double whiten_tol = 1e-3;
+  // Dictionary
+  int dict_size = 8192;
+  DictMethod dict_method = DictMethod::kGreedy;
+  double dict_threshold = 0.35;
+  std::int64_t dict_max_candidates = 0;  // greedy: 0 = 200 x dict_size
+  int kmeans_iters = 100;
+  int kmeans_batch = 50000;
+  // Sparse coding
+  double threshold = 0.3;  // >= 1: vector quantisation
+  CodeValues code_values = CodeValues::kBinary;
+  ZeroCode zero_code = ZeroCode::kDrop;
+  // Differential operator and embedding
+  Operator op = Operator::kSecond;
+  int neighborhood = -1;  // half-size of the operator's window in patches; -1: whole image
+  int embed_dim = 384;
+  int skip = 1;
+  double v_reg = 1e-6;  // V + v_reg * trace(V)/K * I
+  // Pooling and k-NN
+  int pool_window = 4;
+  int pool_stride = 2;
+  int knn_k = 30;
+  double knn_temperature = 0.03;
+  // Execution
+  std::uint64_t seed = 0;
+  int threads = 0;  // 0: all cores
+  int batch_images = 512;  // images per streaming batch
+
+  bool vector_quantization() const { return threshold >= 1.0; }
+
+  // Throws smt::Error naming the parameter when a value is out of range or
+  // parameters are inconsistent.
+  void validate() const;
+
+  nlohmann::json to_json() const;
+  // Sets every key present in j; unknown keys are an error naming the key.
+  void update_from_json(const nlohmann::json& j, const std::string& origin);
+  void load_file(const std::string& path);
+};
+
+// One declared parameter: the single source of truth for its name, help,
+// bounds and how to read/write it.
+struct ParamSpec {
+  std::string name;      // kebab-case, as on the command line and in JSON
+  std::string help;      // one line, includes the default
+  std::string type;      // "int", "float", "bool", "choice"
+  std::vector<std::string> choices;
+  double min = 0, max = 0;  // inclusive bounds for numbers
+  std::function<nlohmann::json(const Config&)> get;
+  std::function<void(Config&, const nlohmann::json&)> set;  // validates type and bounds
+};
+
+const std::vector<ParamSpec>& param_specs();
+const ParamSpec* find_param(const std::string& name);
+
+std::string to_string(DictMethod m);
+std::string to_string(CodeValues v);
+std::string to_string(ZeroCode z);
+std::string to_string(Operator o);
+
+}  // namespace smt

@@ -1,0 +1,31 @@
+// A labelled set of equally sized images, stored as 8-bit pixels.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace smt {
+
+struct ImageSet {
+  int height = 0;
+  int width = 0;
+  int channels = 0;  // 1 (grayscale) or 3 (RGB)
+  // Pixels of image i start at pixels[i * image_size()], laid out channel-last
+  // (row, column, channel).
+  std::vector<std::uint8_t> pixels;
+  std::vector<int> labels;  // one per image, 0-based
+  int num_classes = 0;
+  std::string source;  // where it came from, for messages
+
+  std::size_t size() const { return labels.size(); }
+  std::size_t image_size() const {
+    return static_cast<std::size_t>(height) * width * channels;
+  }
+  const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_size(); }
+
+  // The first n images (n >= size() keeps all).
+  void truncate(std::size_t n);
+};
+
+}  // namespace smt

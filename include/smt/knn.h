@@ -1,0 +1,94 @@
+// Weighted cosine k-nearest-neighbour classification (the evaluation
+// protocol of the SMT paper), streaming over blocks of reference features.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace smt {
+
+// Per-query neighbour lists, n_queries x k row-major, each row sorted by
+// descending similarity (ties: smaller reference index first). Slots not yet
+// filled (fewer than k references seen) hold sim = -inf, label = index = -1.
+struct KnnNeighbors {
+  std::vector<float> sim;
+  std::vector<int> label;
+  std::vector<std::int64_t> index;  // global reference index, across add_references calls
+  int k = 0;
+};
+
+struct KnnResult {
+  std::vector<int> top1;                 // predicted label per query
+  std::vector<std::array<int, 5>> top5;  // 5 best-voted labels; -1 past num_classes
+  double top1_accuracy = 0.0;            // NaN when no query labels were given
+  double top5_accuracy = 0.0;
+};
+
+// Streams reference (training) features against a fixed set of query (test)
+// features, keeping each query's k most cosine-similar references. The result
+// depends only on the sequence of references, not on how it is split into
+// add_references calls.
+class KnnAccumulator {
+ public:
+  // Copies and L2-normalises the queries (n_queries x dim, row-major).
+  // chunk_refs: references per sgemm; 0 picks one that keeps the similarity
+  // block and the reference buffer within a few hundred MB (tests set it small
+  // to exercise chunk boundaries).
+  KnnAccumulator(const float* queries, std::size_t n_queries, std::size_t dim, int k,
+                 std::size_t chunk_refs = 0);
+
+  // refs: n_refs x dim row-major; labels: n_refs class labels (>= 0).
+  void add_references(const float* refs, const int* labels, std::size_t n_refs);
+
+  std::size_t num_queries() const { return n_queries_; }
+  std::size_t dim() const { return dim_; }
+  int k() const { return k_; }
+  std::int64_t num_references() const { return n_refs_total_; }
+
+  // Not safe to call concurrently with any other member: it may first merge
+  // buffered references.
+  const KnnNeighbors& neighbors() const;
+
+  // Each neighbour votes exp(sim / temperature) for its label; top-1 is the
+  // label with the largest vote (ties: smaller label). query_labels: empty, or
+  // one true label per query for the accuracies.
+  KnnResult classify(int num_classes, float temperature,
+                     const std::vector<int>& query_labels) const;
+
+ private:
+  void compute_sims() const;
+  void merge(std::size_t col_begin, std::size_t col_end) const;
+  void flush_pending() const;
+
+  std::size_t n_queries_;
+  std::size_t dim_;
+  int k_;
+  std::vector<float> queries_;  // normalised copy
+
+  // References are buffered into chunks aligned on the global reference index
+  // and every sgemm has the same shape, so each similarity is computed
+  // bit-identically however the caller splits the references.
+  std::size_t chunk_ = 0;
+  std::vector<float> pending_;       // chunk_ x dim, normalised, zero-padded
+  std::vector<int> pending_labels_;  // chunk_
+  std::size_t pending_count_ = 0;    // references in the current chunk
+  std::int64_t pending_base_ = 0;    // global index of the chunk's first row
+  std::int64_t n_refs_total_ = 0;
+
+  // Merged state. flush_pending() may run from const accessors; it merges the
+  // buffered rows not yet merged and remembers how many, so a later full-chunk
+  // sgemm only merges the rest.
+  mutable KnnNeighbors nb_;
+  mutable std::size_t pending_merged_ = 0;
+  mutable std::vector<float> sims_;  // n_queries x chunk_ scratch
+};
+
+// Plain double-precision reference implementation (explicit loops, full sort)
+// that the streaming path is tested against.
+KnnResult brute_force_knn(const float* queries, std::size_t nq, const float* refs,
+                          const int* labels, std::size_t nr, std::size_t dim, int k,
+                          int num_classes, float temperature, const std::vector<int>& query_labels);
+
+}  // namespace smt

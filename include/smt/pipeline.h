@@ -1,0 +1,79 @@
+// The one-layer SMT image pipeline end to end: fit a model on training images,
+// turn images into features, evaluate with the weighted k-NN. Streams images in
+// batches; memory is bounded by the K x K statistics, the optional cache of
+// training codes and the test features the k-NN keeps.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "smt/config.h"
+#include "smt/context.h"
+#include "smt/eigen_solver.h"
+#include "smt/image_set.h"
+#include "smt/model.h"
+#include "smt/sparse_coder.h"
+
+namespace smt {
+
+// Wall-clock seconds per stage plus other measurements, in insertion order.
+class RunMetrics {
+ public:
+  void add_seconds(const std::string& stage, double seconds);
+  double seconds(const std::string& stage) const;
+  nlohmann::json& extra() { return extra_; }
+  // {"seconds": {..., "total": t}, "peak_rss_bytes": ..., extra...}
+  nlohmann::json to_json(double total_seconds) const;
+
+ private:
+  std::vector<std::pair<std::string, double>> seconds_;
+  nlohmann::json extra_ = nlohmann::json::object();
+};
+
+// Peak resident set size of this process so far, in bytes.
+std::int64_t peak_rss_bytes();
+
+// Codes of the augmented training images, kept between fitting and the k-NN
+// so that the training set is coded once, when they fit the budget.
+struct TrainCodes {
+  std::vector<PatchCodes> images;  // one per augmented training image, empty if not kept
+  bool complete = false;
+};
+
+struct FitOptions {
+  EigenMethod eigen_method = EigenMethod::kAuto;
+  std::size_t code_cache_bytes = std::size_t{3} << 30;  // 0: never keep training codes
+};
+
+// Fits whitening, dictionary, statistics and P on the training images
+// (augmented with flips when config.flip). Fills metrics with stage times.
+SmtModel fit_model(const ImageSet& train, const Config& config, const Context& ctx,
+                   RunMetrics& metrics, TrainCodes* keep_codes = nullptr,
+                   const FitOptions& options = {});
+
+// Features of augmented images [begin, end) (augmented with flips when `flip`)
+// into out ((end - begin) x model.feature_dim()). Uses cached codes if given.
+void compute_features(const SmtModel& model, const ImageSet& images, bool flip, std::size_t begin,
+                      std::size_t end, float* out, const Context& ctx,
+                      const TrainCodes* cached = nullptr);
+
+struct EvalResult {
+  double top1 = 0, top5 = 0;
+  std::vector<int> predictions;
+};
+
+// Weighted cosine k-NN: test features in memory, training features streamed
+// in batches (the training feature matrix never exists).
+EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
+                        const Context& ctx, RunMetrics& metrics,
+                        const TrainCodes* cached = nullptr);
+
+// Single-precision GEMM rate of this machine now (GFLOP/s), measured over
+// ~`seconds` with every thread on a large square product, for reports.
+double measure_sgemm_gflops(double seconds = 0.5);
+
+}  // namespace smt

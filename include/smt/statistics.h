@@ -1,0 +1,66 @@
+// The two K x K statistics of the SMT objective (pipeline steps 7-8),
+// accumulated image by image without ever forming the code matrix A or the
+// differential operator D:
+//   V = (1/M) sum_p alpha_p alpha_p^T            (M = all training patches)
+//   L = sum_images sum_columns (A d)(A d)^T       (d: columns of D for the image)
+// Mergeable: fit on shards, merge(), solve once.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "smt/config.h"
+#include "smt/context.h"
+#include "smt/sparse_coder.h"
+
+namespace smt {
+
+struct OperatorSpec {
+  Operator op = Operator::kSecond;
+  int neighborhood = -1;            // half-size in patches; -1: whole image
+  ZeroCode zero_code = ZeroCode::kDrop;  // what fallback (zero-code) patches do in training
+};
+
+class SmtStatistics {
+ public:
+  SmtStatistics() = default;
+  // diagonal_v: codes are one-hot (vector quantisation), so V is diagonal and
+  // stored as a vector (K doubles instead of K^2).
+  SmtStatistics(int dict_size, bool diagonal_v, OperatorSpec spec);
+
+  // Adds images whose patches lie on a grid_h x grid_w grid. Parallel inside;
+  // the result depends only on the order of `images`, not on the thread count.
+  void add_images(const std::vector<const PatchCodes*>& images, int grid_h, int grid_w,
+                  const Context& ctx);
+  void merge(const SmtStatistics& other);
+
+  int dict_size() const { return k_; }
+  bool diagonal_v() const { return diagonal_v_; }
+  std::int64_t num_patches() const { return patches_; }  // M
+  std::int64_t num_images() const { return images_; }
+  std::int64_t num_columns() const { return columns_; }   // columns of D used
+  const OperatorSpec& spec() const { return spec_; }
+
+  // Raw accumulators: V_sum = M V (K values if diagonal, else K x K), and L;
+  // K x K matrices are row-major with only the upper triangle (j >= i) filled.
+  std::vector<double>& v_sum() { return v_; }
+  std::vector<double>& l_upper() { return l_; }
+  const std::vector<double>& v_sum() const { return v_; }
+  const std::vector<double>& l_upper() const { return l_; }
+
+  // Full symmetric dense copies (for tests and reports; K^2 doubles each).
+  std::vector<double> dense_v() const;  // V = V_sum / M
+  std::vector<double> dense_l() const;
+
+  // Frees the accumulators.
+  void release();
+
+ private:
+  int k_ = 0;
+  bool diagonal_v_ = false;
+  OperatorSpec spec_;
+  std::int64_t patches_ = 0, images_ = 0, columns_ = 0;
+  std::vector<double> v_, l_;
+};
+
+}  // namespace smt

@@ -1,0 +1,55 @@
+// ZCA whitening of patch vectors with tolerance tau, then L2 normalisation
+// (pipeline step 4): x <- W x / ||W x||, W = (Sigma + tau I)^(-1/2).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace smt {
+
+class SectionWriter;
+class SectionReader;
+
+// Streaming first and second moments of patch vectors; mergeable across
+// shards (fit on parts, add, solve once).
+class MomentAccumulator {
+ public:
+  explicit MomentAccumulator(int dim = 0);
+  // Adds n patch vectors laid out row by row (n x dim).
+  void add(const float* patches, std::int64_t n);
+  void merge(const MomentAccumulator& other);
+  int dim() const { return dim_; }
+  std::int64_t count() const { return count_; }
+  std::vector<double> mean() const;
+  std::vector<double> covariance() const;  // dim x dim, centred, divided by count
+
+ private:
+  int dim_;
+  std::int64_t count_ = 0;
+  std::vector<double> sum_;    // dim
+  std::vector<double> outer_;  // dim x dim, sum of x x^T
+};
+
+class Whitener {
+ public:
+  Whitener() = default;
+  // W = (Sigma + tol I)^(-1/2) from the accumulated covariance.
+  static Whitener fit(const MomentAccumulator& moments, double tol);
+
+  int dim() const { return dim_; }
+  const std::vector<float>& matrix() const { return w_; }  // dim x dim, symmetric
+
+  // In place for n patches (n x dim): x <- W x, then x <- x / ||x||. A patch
+  // whose whitened norm is below 1e-12 becomes exactly zero (no atom will
+  // match it) instead of NaN.
+  void apply(float* patches, std::int64_t n) const;
+
+  void save(SectionWriter& w) const;
+  static Whitener load(const SectionReader& r);
+
+ private:
+  int dim_ = 0;
+  std::vector<float> w_;
+};
+
+}  // namespace smt

@@ -1,0 +1,199 @@
+#include "smt/dictionary.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "smt/binary_format.h"
+#include "smt/error.h"
+#include "smt/patch_source.h"
+
+namespace smt {
+
+namespace {
+
+// Draws `n` random (augmented image, patch position) pairs, grouped by image,
+// and writes their whitened patches to out (n x dim). Zero patches (flat
+// regions that whiten to nothing) are returned too; callers skip them.
+// Deterministic for a given rng state, independent of the thread count.
+void sample_patches(const PatchSource& src, std::mt19937_64& rng, std::int64_t n,
+                    std::vector<float>& out) {
+  const int per_image = src.patches_per_image(), dim = src.dim();
+  // A handful of positions per image amortises the image's extraction.
+  const int per_draw = std::max(1, std::min(8, per_image / 4));
+  const std::int64_t draws = (n + per_draw - 1) / per_draw;
+  std::vector<std::size_t> images(static_cast<std::size_t>(draws));
+  std::vector<int> positions(static_cast<std::size_t>(draws) * per_draw);
+  std::uniform_int_distribution<std::size_t> pick_image(0, src.num_images() - 1);
+  std::uniform_int_distribution<int> pick_pos(0, per_image - 1);
+  for (std::int64_t d = 0; d < draws; ++d) {
+    images[d] = pick_image(rng);
+    for (int k = 0; k < per_draw; ++k) positions[d * per_draw + k] = pick_pos(rng);
+  }
+  out.resize(static_cast<std::size_t>(n) * dim);
+#pragma omp parallel
+  {
+    std::vector<float> buf(static_cast<std::size_t>(per_image) * dim), scratch;
+#pragma omp for schedule(dynamic, 4)
+    for (std::int64_t d = 0; d < draws; ++d) {
+      src.patches(images[d], buf.data(), scratch);
+      for (int k = 0; k < per_draw; ++k) {
+        const std::int64_t row = d * per_draw + k;
+        if (row >= n) break;
+        std::copy_n(buf.data() + static_cast<std::size_t>(positions[row]) * dim, dim,
+                    out.data() + row * dim);
+      }
+    }
+  }
+}
+
+bool is_zero(const float* x, int dim) {
+  for (int a = 0; a < dim; ++a)
+    if (x[a] != 0.0f) return false;
+  return true;
+}
+
+}  // namespace
+
+Dictionary::Dictionary(int size, int dim, std::vector<float> atoms)
+    : size_(size), dim_(dim), atoms_(std::move(atoms)) {
+  SMT_CHECK(atoms_.size() == static_cast<std::size_t>(size) * dim, "dictionary holds ",
+            atoms_.size(), " values, expected ", size, " x ", dim);
+}
+
+Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double threshold,
+                                  std::int64_t max_candidates, const Context& ctx) {
+  SMT_CHECK(size >= 1, "--dict-size must be >= 1");
+  const int dim = src.dim();
+  if (max_candidates <= 0) max_candidates = 200LL * size;
+  // Visiting more candidates than there are patches only revisits patches.
+  max_candidates = std::min(max_candidates, 4 * src.num_patches());
+  std::mt19937_64 rng(ctx.seed ^ 0x9e3779b97f4a7c15ULL);
+  std::vector<float> atoms(static_cast<std::size_t>(size) * dim);
+  int accepted = 0;
+  std::int64_t seen = 0;
+  const float theta = static_cast<float>(threshold);
+  const std::int64_t chunk = 4096;
+  std::vector<float> cand, sims;
+  Progress progress(ctx, "dictionary (greedy)", size);
+  while (accepted < size && seen < max_candidates) {
+    const std::int64_t n = std::min(chunk, max_candidates - seen);
+    sample_patches(src, rng, n, cand);
+    seen += n;
+    // Cosines with the atoms accepted before this chunk, as one GEMM.
+    const int before = accepted;
+    sims.assign(static_cast<std::size_t>(n) * std::max(before, 1), 0.0f);
+    if (before > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), before, dim, 1.0f,
+                  cand.data(), dim, atoms.data(), dim, 0.0f, sims.data(), before);
+    for (std::int64_t r = 0; r < n && accepted < size; ++r) {
+      const float* x = cand.data() + r * dim;
+      if (is_zero(x, dim)) continue;
+      bool ok = true;
+      const float* s = sims.data() + r * std::max(before, 1);
+      for (int k = 0; k < before && ok; ++k) ok = s[k] <= theta;
+      // Atoms accepted earlier in this chunk.
+      for (int k = before; k < accepted && ok; ++k)
+        ok = cblas_sdot(dim, x, 1, atoms.data() + static_cast<std::size_t>(k) * dim, 1) <= theta;
+      if (!ok) continue;
+      std::copy_n(x, dim, atoms.data() + static_cast<std::size_t>(accepted) * dim);
+      ++accepted;
+    }
+    progress.update(accepted);
+  }
+  SMT_CHECK(accepted == size, "dictionary: found only ", accepted, " atoms with cosine <= ",
+            threshold, " after ", seen, " candidate patches, but --dict-size is ", size,
+            ". Raise --dict-threshold, lower --dict-size, use more training images, or raise "
+            "--dict-max-candidates");
+  progress.finish();
+  return Dictionary(size, dim, std::move(atoms));
+}
+
+Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iterations, int batch,
+                                  const Context& ctx) {
+  const int dim = src.dim();
+  std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
+  // Initial atoms: distinct non-zero random patches.
+  std::vector<float> atoms(static_cast<std::size_t>(size) * dim), cand;
+  int filled = 0;
+  for (int attempt = 0; filled < size && attempt < 100; ++attempt) {
+    sample_patches(src, rng, std::max<std::int64_t>(size - filled, 1024), cand);
+    for (std::size_t r = 0; r * dim < cand.size() && filled < size; ++r) {
+      const float* x = cand.data() + r * dim;
+      if (is_zero(x, dim)) continue;
+      std::copy_n(x, dim, atoms.data() + static_cast<std::size_t>(filled++) * dim);
+    }
+  }
+  SMT_CHECK(filled == size, "k-means: the training set has too few non-flat patches (", filled,
+            ") for --dict-size ", size);
+  std::vector<double> counts(size, 0.0);
+  std::vector<float> sims;
+  std::vector<int> assign;
+  Progress progress(ctx, "dictionary (k-means)", iterations);
+  for (int it = 0; it < iterations; ++it) {
+    sample_patches(src, rng, batch, cand);
+    sims.resize(static_cast<std::size_t>(batch) * size);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, size, dim, 1.0f, cand.data(), dim,
+                atoms.data(), dim, 0.0f, sims.data(), size);
+    assign.assign(batch, -1);
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < batch; ++r) {
+      if (is_zero(cand.data() + static_cast<std::size_t>(r) * dim, dim)) continue;
+      const float* s = sims.data() + static_cast<std::size_t>(r) * size;
+      assign[r] = static_cast<int>(std::max_element(s, s + size) - s);
+    }
+    std::vector<char> hit(size, 0);
+    // Sequential update in batch order keeps the result deterministic.
+    for (int r = 0; r < batch; ++r) {
+      const int k = assign[r];
+      if (k < 0) continue;
+      hit[k] = 1;
+      counts[k] += 1.0;
+      const float eta = static_cast<float>(1.0 / counts[k]);
+      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
+      const float* x = cand.data() + static_cast<std::size_t>(r) * dim;
+      for (int d = 0; d < dim; ++d) a[d] = (1.0f - eta) * a[d] + eta * x[d];
+    }
+    // Re-normalise; atoms never chosen so far are re-seeded from this batch.
+    int reseed_row = 0;
+    for (int k = 0; k < size; ++k) {
+      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
+      if (counts[k] == 0.0 && !hit[k]) {
+        while (reseed_row < batch && assign[reseed_row] < 0) ++reseed_row;
+        if (reseed_row < batch)
+          std::copy_n(cand.data() + static_cast<std::size_t>(reseed_row++) * dim, dim, a);
+      }
+      double ss = 0;
+      for (int d = 0; d < dim; ++d) ss += static_cast<double>(a[d]) * a[d];
+      const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+      for (int d = 0; d < dim; ++d) a[d] *= inv;
+    }
+    progress.update(it + 1);
+  }
+  progress.finish();
+  return Dictionary(size, dim, std::move(atoms));
+}
+
+Dictionary Dictionary::fit(const PatchSource& src, const Config& c, const Context& ctx) {
+  if (c.dict_method == DictMethod::kGreedy)
+    return fit_greedy(src, c.dict_size, c.dict_threshold, c.dict_max_candidates, ctx);
+  return fit_kmeans(src, c.dict_size, c.kmeans_iters, c.kmeans_batch, ctx);
+}
+
+void Dictionary::save(SectionWriter& w) const {
+  w.add_i64("dictionary.size", size_);
+  w.add_i64("dictionary.dim", dim_);
+  w.add_array("dictionary.atoms", atoms_);
+}
+
+Dictionary Dictionary::load(const SectionReader& r) {
+  const std::int64_t size = r.i64("dictionary.size"), dim = r.i64("dictionary.dim");
+  SMT_CHECK(size >= 1 && size <= 65536 && dim >= 1 && dim <= 1 << 16,
+            "model file: invalid dictionary shape ", size, " x ", dim);
+  return Dictionary(static_cast<int>(size), static_cast<int>(dim),
+                    r.array<float>("dictionary.atoms", static_cast<std::size_t>(size * dim)));
+}
+
+}  // namespace smt

@@ -1,0 +1,83 @@
+#include "smt/patch_extractor.h"
+
+#include <algorithm>
+
+#include "smt/error.h"
+
+namespace smt {
+
+PatchExtractor::PatchExtractor(int height, int width, int channels, int patch_size, int stride,
+                               int context)
+    : height_(height),
+      width_(width),
+      channels_(channels),
+      patch_size_(patch_size),
+      stride_(stride),
+      context_(context) {
+  SMT_CHECK(height > 0 && width > 0 && channels > 0, "invalid image shape ", height, "x", width,
+            "x", channels);
+  SMT_CHECK(patch_size >= 1 && stride >= 1, "--patch-size and --stride must be >= 1");
+  SMT_CHECK(patch_size <= height && patch_size <= width, "--patch-size ", patch_size,
+            " is larger than the images (", height, "x", width, "); use a smaller patch size");
+  SMT_CHECK(context >= -1, "--context must be -1 (whole image) or >= 0, got ", context);
+  grid_h_ = (height - patch_size) / stride + 1;
+  grid_w_ = (width - patch_size) / stride + 1;
+}
+
+void PatchExtractor::extract(const std::uint8_t* image, bool flip, float* out,
+                             std::vector<float>& scratch) const {
+  const int ps = patch_size_, C = channels_, gh = grid_h_, gw = grid_w_, D = dim();
+  const std::size_t npix = static_cast<std::size_t>(height_) * width_ * C;
+  scratch.resize(npix);  // the image scaled to [0, 1]
+  float* img = scratch.data();
+  for (int y = 0; y < height_; ++y) {
+    for (int x = 0; x < width_; ++x) {
+      const int sx = flip ? width_ - 1 - x : x;
+      const std::uint8_t* src = image + (static_cast<std::size_t>(y) * width_ + sx) * C;
+      float* dst = img + (static_cast<std::size_t>(y) * width_ + x) * C;
+      for (int c = 0; c < C; ++c) dst[c] = static_cast<float>(src[c]) * (1.0f / 255.0f);
+    }
+  }
+  // Copy patches, summing each one's entries as we go.
+  // Double precision: the window sums below are differences of prefix sums.
+  std::vector<double> prefix_store(static_cast<std::size_t>(gh + 1) * (gw + 1), 0.0);
+  double* prefix = prefix_store.data();
+  for (int i = 0; i < gh; ++i) {
+    for (int j = 0; j < gw; ++j) {
+      float* p = out + (static_cast<std::size_t>(i) * gw + j) * D;
+      double sum = 0;
+      for (int dy = 0; dy < ps; ++dy) {
+        const float* row =
+            img + (static_cast<std::size_t>(i * stride_ + dy) * width_ + j * stride_) * C;
+        for (int k = 0; k < ps * C; ++k) {
+          p[dy * ps * C + k] = row[k];
+          sum += row[k];
+        }
+      }
+      // 2-D prefix sums of patch sums: prefix[(i+1)(gw+1) + (j+1)].
+      prefix[(i + 1) * (gw + 1) + (j + 1)] = sum + prefix[i * (gw + 1) + (j + 1)] +
+                                             prefix[(i + 1) * (gw + 1) + j] -
+                                             prefix[i * (gw + 1) + j];
+    }
+  }
+  const bool whole = context_ < 0 || (context_ >= gh && context_ >= gw);
+  const double whole_mean = prefix[gh * (gw + 1) + gw] / (static_cast<double>(gh) * gw * D);
+  for (int i = 0; i < gh; ++i) {
+    const int i0 = whole ? 0 : std::max(0, i - context_);
+    const int i1 = whole ? gh : std::min(gh, i + context_ + 1);
+    for (int j = 0; j < gw; ++j) {
+      double mean = whole_mean;
+      if (!whole) {
+        const int j0 = std::max(0, j - context_), j1 = std::min(gw, j + context_ + 1);
+        const double s = prefix[i1 * (gw + 1) + j1] - prefix[i0 * (gw + 1) + j1] -
+                         prefix[i1 * (gw + 1) + j0] + prefix[i0 * (gw + 1) + j0];
+        mean = s / (static_cast<double>(i1 - i0) * (j1 - j0) * D);
+      }
+      float* p = out + (static_cast<std::size_t>(i) * gw + j) * D;
+      const float m = static_cast<float>(mean);
+      for (int k = 0; k < D; ++k) p[k] -= m;
+    }
+  }
+}
+
+}  // namespace smt

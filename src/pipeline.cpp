@@ -1,0 +1,303 @@
+#include "smt/pipeline.h"
+
+#include <cblas.h>
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "smt/error.h"
+#include "smt/knn.h"
+#include "smt/patch_source.h"
+#include "smt/pooling.h"
+#include "smt/statistics.h"
+
+namespace smt {
+
+void RunMetrics::add_seconds(const std::string& stage, double s) {
+  for (auto& [name, v] : seconds_) {
+    if (name == stage) {
+      v += s;
+      return;
+    }
+  }
+  seconds_.emplace_back(stage, s);
+}
+
+double RunMetrics::seconds(const std::string& stage) const {
+  for (const auto& [name, v] : seconds_)
+    if (name == stage) return v;
+  return 0;
+}
+
+nlohmann::json RunMetrics::to_json(double total) const {
+  nlohmann::json j = extra_;
+  nlohmann::json s = nlohmann::json::object();
+  for (const auto& [name, v] : seconds_) s[name] = v;
+  s["total"] = total;
+  j["seconds"] = s;
+  j["peak_rss_bytes"] = peak_rss_bytes();
+  return j;
+}
+
+std::int64_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::int64_t>(u.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+double measure_sgemm_gflops(double seconds) {
+  const int n = 1024;
+  std::vector<float> a(static_cast<std::size_t>(n) * n), b(a.size()), c(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<float>(i % 7) * 0.1f;
+    b[i] = static_cast<float>(i % 5) * 0.2f;
+  }
+  auto once = [&] {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
+                n, 0.0f, c.data(), n);
+  };
+  once();  // warm-up: thread pool start, page faults
+  Timer t;
+  int reps = 0;
+  do {
+    once();
+    ++reps;
+  } while (t.seconds() < seconds);
+  return 2.0 * n * n * static_cast<double>(n) * reps / t.seconds() / 1e9;
+}
+
+namespace {
+
+void code_image(const PatchSource& src, const SparseCoder& coder, std::size_t i,
+                std::vector<float>& patches, std::vector<float>& scratch,
+                SparseCoder::Scratch& coder_scratch, PatchCodes& out) {
+  src.patches(i, patches.data(), scratch);
+  out.clear();
+  coder.encode(patches.data(), src.patches_per_image(), out, coder_scratch);
+}
+
+}  // namespace
+
+SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
+                   RunMetrics& metrics, TrainCodes* keep, const FitOptions& options) {
+  cfg.validate();
+  SMT_CHECK(train.size() >= 1, "the training set is empty");
+  const int threads = ctx.num_threads();
+  SmtModel model;
+  model.config = cfg;
+  model.height = train.height;
+  model.width = train.width;
+  model.channels = train.channels;
+  model.num_classes = train.num_classes;
+  const PatchExtractor ex = model.extractor();
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  ctx.log(str_cat("fit: ", train.size(), " training images", cfg.flip ? " + flips" : "", ", ",
+                  ex.grid_h(), "x", ex.grid_w(), " patches of ", ex.dim(), " values each"));
+
+  // 1. Whitening from the moments of every training patch.
+  Timer t_white;
+  {
+    const PatchSource raw(train, ex, nullptr, cfg.flip);
+    std::vector<MomentAccumulator> parts(threads, MomentAccumulator(ex.dim()));
+#pragma omp parallel num_threads(threads)
+    {
+      std::vector<float> buf(static_cast<std::size_t>(ex.num_patches()) * ex.dim()), scratch;
+      MomentAccumulator& acc = parts[omp_get_thread_num()];
+#pragma omp for schedule(static)
+      for (std::size_t i = 0; i < n_aug; ++i) {
+        raw.patches(i, buf.data(), scratch);
+        acc.add(buf.data(), ex.num_patches());
+      }
+    }
+    for (int t = 1; t < threads; ++t) parts[0].merge(parts[t]);  // fixed order
+    model.whitener = Whitener::fit(parts[0], cfg.whiten_tol);
+  }
+  metrics.add_seconds("whitening", t_white.seconds());
+  ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
+
+  const PatchSource src(train, ex, &model.whitener, cfg.flip);
+  // 2. Dictionary.
+  Timer t_dict;
+  model.dictionary = Dictionary::fit(src, cfg, ctx);
+  metrics.add_seconds("dictionary", t_dict.seconds());
+
+  // 3. Coding of every training patch, streamed into the statistics.
+  Timer t_code;
+  const SparseCoder coder = model.coder();
+  OperatorSpec spec{cfg.op, cfg.neighborhood, cfg.zero_code};
+  SmtStatistics stats(cfg.dict_size, coder.vector_quantization(), spec);
+  bool caching = keep != nullptr && options.code_cache_bytes > 0;
+  std::size_t cached_bytes = 0;
+  if (keep) {
+    keep->images.clear();
+    keep->complete = false;
+  }
+  const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+  std::vector<PatchCodes> codes(batch);
+  std::vector<const PatchCodes*> ptrs;
+  double stats_seconds = 0;
+  std::int64_t active_entries = 0;
+  Progress progress(ctx, "coding training images", static_cast<std::int64_t>(n_aug));
+  for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
+    const std::size_t bn = std::min(batch, n_aug - b0);
+#pragma omp parallel num_threads(threads) reduction(+ : active_entries)
+    {
+      std::vector<float> patches(static_cast<std::size_t>(ex.num_patches()) * ex.dim()), scratch;
+      SparseCoder::Scratch cs;
+#pragma omp for schedule(dynamic, 1)
+      for (std::size_t i = 0; i < bn; ++i) {
+        code_image(src, coder, b0 + i, patches, scratch, cs, codes[i]);
+        active_entries += static_cast<std::int64_t>(codes[i].atoms.size());
+      }
+    }
+    Timer t_stats;
+    ptrs.clear();
+    for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
+    stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);
+    stats_seconds += t_stats.seconds();
+    if (caching) {
+      for (std::size_t i = 0; i < bn; ++i) {
+        cached_bytes += codes[i].bytes();
+        keep->images.push_back(std::move(codes[i]));
+        codes[i] = PatchCodes();
+      }
+      if (cached_bytes > options.code_cache_bytes) {
+        ctx.log(str_cat("training codes exceed the ", options.code_cache_bytes >> 20,
+                        " MiB cache budget: they will be recomputed for the k-NN"));
+        caching = false;
+        std::vector<PatchCodes>().swap(keep->images);
+      }
+    }
+    progress.update(static_cast<std::int64_t>(b0 + bn));
+  }
+  progress.finish();
+  if (keep) keep->complete = caching;
+  const double code_seconds = t_code.seconds();
+  metrics.add_seconds("coding", code_seconds - stats_seconds);
+  metrics.add_seconds("statistics", stats_seconds);
+  const std::int64_t n_patches = static_cast<std::int64_t>(n_aug) * ex.num_patches();
+  const double code_flops = coder.flops(n_patches);
+  auto& x = metrics.extra();
+  x["train_patches"] = n_patches;
+  x["coding_flops"] = code_flops;
+  x["coding_gflops_per_s"] = code_flops / std::max(code_seconds - stats_seconds, 1e-9) / 1e9;
+  x["mean_active_atoms_per_patch"] = static_cast<double>(active_entries) / static_cast<double>(n_patches);
+  x["operator_columns"] = stats.num_columns();
+
+  // 4. Eigenproblem.
+  Timer t_solve;
+  ProjectionReport rep;
+  model.projection = Projection::fit(stats, cfg.embed_dim, cfg.skip, cfg.v_reg,
+                                     options.eigen_method, ctx, &rep);
+  metrics.add_seconds("solve", t_solve.seconds());
+  ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
+                  t_solve.seconds(), "s"));
+  model.fit_report = {
+      {"train_images", train.size()},
+      {"augmented_images", n_aug},
+      {"train_patches", n_patches},
+      {"active_atoms", rep.active_atoms},
+      {"v_reg_absolute", rep.v_reg},
+      {"eigenvalues", rep.eigenvalues},
+      {"eigen_method", rep.method},
+      {"eigen_iterations", rep.iterations},
+      {"eigen_max_rel_residual", rep.max_rel_residual},
+      {"mean_active_atoms_per_patch", x["mean_active_atoms_per_patch"]},
+  };
+  x["fit"] = model.fit_report;
+  return model;
+}
+
+void compute_features(const SmtModel& model, const ImageSet& images, bool flip, std::size_t begin,
+                      std::size_t end, float* out, const Context& ctx, const TrainCodes* cached) {
+  const PatchExtractor ex = model.extractor();
+  const PatchSource src(images, ex, &model.whitener, flip);
+  SMT_CHECK(end <= src.num_images() && begin <= end, "feature range out of bounds");
+  const SparseCoder coder = model.coder();
+  const int g = ex.grid_h(), d = model.projection.embed_dim();
+  const std::size_t fdim = model.feature_dim();
+  const bool use_cache = cached && cached->complete && cached->images.size() == src.num_images();
+  const std::int64_t n = static_cast<std::int64_t>(end - begin);
+#pragma omp parallel num_threads(ctx.num_threads())
+  {
+    std::vector<float> patches(static_cast<std::size_t>(ex.num_patches()) * ex.dim()), scratch,
+        beta(static_cast<std::size_t>(ex.num_patches()) * d);
+    SparseCoder::Scratch cs;
+    PatchCodes codes;
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t r = 0; r < n; ++r) {
+      const std::size_t i = begin + static_cast<std::size_t>(r);
+      const PatchCodes* c = &codes;
+      if (use_cache) {
+        c = &cached->images[i];
+      } else {
+        code_image(src, coder, i, patches, scratch, cs, codes);
+      }
+      model.projection.embed(*c, beta.data());
+      average_pool(beta.data(), g, d, model.config.pool_window, model.config.pool_stride,
+                   out + static_cast<std::size_t>(r) * fdim);
+    }
+  }
+}
+
+EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
+                        const Context& ctx, RunMetrics& metrics, const TrainCodes* cached) {
+  const Config& cfg = model.config;
+  SMT_CHECK(test.size() >= 1, "the test set is empty");
+  const std::size_t fdim = model.feature_dim();
+  const int num_classes = std::max({model.num_classes, train.num_classes, test.num_classes});
+  // Test features stay in memory; training features are streamed.
+  Timer t_test;
+  std::vector<float> test_features(test.size() * fdim);
+  {
+    const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+    Progress progress(ctx, "embedding test images", static_cast<std::int64_t>(test.size()));
+    for (std::size_t b0 = 0; b0 < test.size(); b0 += batch) {
+      const std::size_t bn = std::min(batch, test.size() - b0);
+      compute_features(model, test, false, b0, b0 + bn, test_features.data() + b0 * fdim, ctx);
+      progress.update(static_cast<std::int64_t>(b0 + bn));
+    }
+    progress.finish();
+  }
+  metrics.add_seconds("embed_test", t_test.seconds());
+
+  Timer t_knn;
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, "--knn-k ", cfg.knn_k, " exceeds the ",
+            n_aug, " training images");
+  KnnAccumulator knn(test_features.data(), test.size(), fdim, cfg.knn_k);
+  const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip);
+  const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+  std::vector<float> block(batch * fdim);
+  std::vector<int> labels(batch);
+  double embed_seconds = 0;
+  Progress progress(ctx, "k-NN over training images", static_cast<std::int64_t>(n_aug));
+  for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
+    const std::size_t bn = std::min(batch, n_aug - b0);
+    Timer t_embed;
+    compute_features(model, train, cfg.flip, b0, b0 + bn, block.data(), ctx, cached);
+    embed_seconds += t_embed.seconds();
+    for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
+    knn.add_references(block.data(), labels.data(), bn);
+    progress.update(static_cast<std::int64_t>(b0 + bn));
+  }
+  KnnResult res = knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), test.labels);
+  progress.finish();
+  metrics.add_seconds("embed_train", embed_seconds);
+  metrics.add_seconds("knn", t_knn.seconds() - embed_seconds);
+  const double knn_flops = 2.0 * static_cast<double>(test.size()) * static_cast<double>(n_aug) *
+                           static_cast<double>(fdim);
+  metrics.extra()["knn_flops"] = knn_flops;
+  metrics.extra()["knn_gflops_per_s"] =
+      knn_flops / std::max(t_knn.seconds() - embed_seconds, 1e-9) / 1e9;
+  metrics.extra()["feature_dim"] = fdim;
+  EvalResult r;
+  r.top1 = res.top1_accuracy;
+  r.top5 = res.top5_accuracy;
+  r.predictions = res.top1;
+  return r;
+}
+
+}  // namespace smt
