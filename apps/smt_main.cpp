@@ -39,6 +39,7 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
   for (const auto& p : smt::param_specs()) {
     const bool run_level = p.name == "threads" || p.name == "batch-images" ||
                            p.name == "train-limit" || p.name == "test-limit" ||
+                           p.name == "validation" ||
                            p.name == "seed";
     if (!model_params && !run_level) continue;
     std::string help = p.help;
@@ -119,8 +120,18 @@ int cmd_run(const CommonOptions& o) {
   const std::string dir = data_dir_or_env(o.data_dir);
   smt::RunMetrics metrics;
   smt::Timer t_load;
-  smt::ImageSet train = load(dir, true, c.train_limit, ctx);
-  smt::ImageSet test = load(dir, false, c.test_limit, ctx);
+  smt::ImageSet train = load(dir, true, 0, ctx);
+  smt::ImageSet test;
+  if (c.validation > 0) {
+    SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ",
+              c.validation, " must be smaller than the ", train.size(), " training images");
+    test = train.split_tail(static_cast<std::size_t>(c.validation));
+    smt::apply_limit(test, c.test_limit);
+    ctx.log(smt::str_cat("validation: evaluating on ", test.size(), " held-out training images"));
+  } else {
+    test = load(dir, false, c.test_limit, ctx);
+  }
+  smt::apply_limit(train, c.train_limit);
   metrics.add_seconds("load", t_load.seconds());
   const double sgemm = smt::measure_sgemm_gflops(0.5);
   ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
@@ -136,6 +147,7 @@ int cmd_run(const CommonOptions& o) {
   m["threads"] = ctx.num_threads();
   m["config"] = c.to_json();
   m["data"] = dir;
+  m["evaluated_on"] = c.validation > 0 ? "validation (held-out training images)" : "test";
   std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
               100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
               static_cast<double>(smt::peak_rss_bytes()) / 1e9);

@@ -119,6 +119,9 @@ std::vector<ParamSpec> make_specs() {
                       "use only this many training images (before flips); 0 = all"));
   s.push_back(integer("test-limit", &Config::test_limit, 0, 1e9,
                       "evaluate on only this many test images; 0 = all"));
+  s.push_back(integer("validation", &Config::validation, 0, 1e9,
+                      "hold out the last N training images and evaluate on them instead of the "
+                      "test split: for choosing settings without touching the test set; 0 = off"));
   // Patches
   s.push_back(integer("patch-size", &Config::patch_size, 1, 64, "patch side in pixels (default 6)"));
   s.push_back(integer("stride", &Config::stride, 1, 64, "patch stride in pixels (default 1)"));

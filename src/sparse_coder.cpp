@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "coding_kernel.h"
 #include "smt/error.h"
 
 namespace smt {
@@ -34,14 +35,17 @@ void finish_patch(PatchCodes& out, std::vector<std::pair<std::uint16_t, float>>&
 
 }  // namespace
 
-SparseCoder::SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values)
+SparseCoder::SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values,
+                         bool allow_fused)
     : dictionary_(dictionary), threshold_(static_cast<float>(threshold)), values_(values) {
   SMT_CHECK(dictionary.size() <= 65536, "dictionary of ", dictionary.size(),
             " atoms exceeds the 16-bit code index limit (65536)");
+  if (allow_fused && kernel::fused_available())
+    packed_ = std::make_shared<const kernel::PackedAtoms>(
+        kernel::pack_atoms(dictionary.atoms().data(), dictionary.size(), dictionary.dim()));
 }
 
 void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& s) const {
-  const int K = dictionary_.size(), dim = dictionary_.dim();
   const bool vq = vector_quantization();
   s.best.assign(n, -std::numeric_limits<float>::infinity());
   s.best_atom.assign(n, 0);
@@ -49,6 +53,20 @@ void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& 
     if (static_cast<int>(s.active.size()) < n) s.active.resize(n);
     for (int p = 0; p < n; ++p) s.active[p].clear();
   }
+  if (packed_) {
+    kernel::fused_code(*packed_, patches, n, threshold_, s.best.data(), s.best_atom.data(),
+                       vq ? nullptr : s.active.data());
+  } else {
+    encode_blas(patches, n, s);
+  }
+  std::vector<std::pair<std::uint16_t, float>> single;
+  for (int p = 0; p < n; ++p)
+    finish_patch(out, vq ? single : s.active[p], s.best_atom[p], vq, values_);
+}
+
+void SparseCoder::encode_blas(const float* patches, int n, Scratch& s) const {
+  const int K = dictionary_.size(), dim = dictionary_.dim();
+  const bool vq = vector_quantization();
   s.sims.resize(static_cast<std::size_t>(n) * kAtomBlock);
   const float t = threshold_;
   for (int k0 = 0; k0 < K; k0 += kAtomBlock) {
@@ -75,9 +93,6 @@ void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& 
       }
     }
   }
-  std::vector<std::pair<std::uint16_t, float>> single;
-  for (int p = 0; p < n; ++p)
-    finish_patch(out, vq ? single : s.active[p], s.best_atom[p], vq, values_);
 }
 
 PatchCodes encode_reference(const Dictionary& dict, double threshold, CodeValues values,

@@ -61,36 +61,74 @@ struct ImageTerms {
   std::int64_t columns = 0;
 };
 
-// Row blocks of 64 are dealt to threads round-robin: each thread updates only
-// rows it owns, so no locks and no per-thread K x K copies are needed, and
-// each matrix element is updated in image order whatever the thread count.
-constexpr std::uint32_t kRowBlock = 64;
-
+// Applies sum_t w_t v_t v_t^T (upper triangle) and the diagonal parts of a
+// chunk of images to m. Scattered updates into a K x K matrix miss the cache
+// on every access, so the entries are first bucketed by row; each row is then
+// accumulated in a private, cache-resident K-vector and added to the matrix
+// once. Every row sums its contributions in (image, term, entry) order, so the
+// result does not depend on the thread count.
 void apply_terms(const std::vector<ImageTerms>& all, bool for_v, std::vector<double>& m, int k,
                  bool diagonal_only, int threads) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  for (const ImageTerms& it : all) {
+    for (const auto& [i, x] : (for_v ? it.v : it.l).diagonal) m[diagonal_only ? i : i * kk + i] += x;
+  }
+  if (diagonal_only) return;
+  // Flatten the chunk's terms.
+  std::vector<std::pair<std::uint32_t, double>> entries;
+  std::vector<std::uint32_t> term_end;  // entries of term t end at term_end[t]
+  std::vector<double> weight;
+  for (const ImageTerms& it : all) {
+    const RankOneTerms& r = for_v ? it.v : it.l;
+    for (std::size_t t = 0; t < r.weights.size(); ++t) {
+      entries.insert(entries.end(), r.entries.begin() + r.starts[t], r.entries.begin() + r.starts[t + 1]);
+      term_end.push_back(static_cast<std::uint32_t>(entries.size()));
+      weight.push_back(r.weights[t]);
+    }
+  }
+  if (entries.empty()) return;
+  // Bucket (term, entry position) by the entry's row.
+  std::vector<std::uint32_t> start(kk + 1, 0);
+  for (const auto& e : entries) ++start[e.first + 1];
+  for (std::size_t i = 0; i < kk; ++i) start[i + 1] += start[i];
+  std::vector<std::uint32_t> item_pos(entries.size()), item_term(entries.size());
+  {
+    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+    std::uint32_t t = 0;
+    for (std::uint32_t a = 0; a < entries.size(); ++a) {
+      while (a >= term_end[t]) ++t;
+      const std::uint32_t slot = fill[entries[a].first]++;
+      item_pos[slot] = a;
+      item_term[slot] = t;
+    }
+  }
 #pragma omp parallel num_threads(threads)
   {
-    const std::uint32_t t = static_cast<std::uint32_t>(omp_get_thread_num());
-    const std::uint32_t nt = static_cast<std::uint32_t>(omp_get_num_threads());
-    auto owned = [&](std::uint32_t row) { return (row / kRowBlock) % nt == t; };
-    for (const ImageTerms& it : all) {
-      const RankOneTerms& r = for_v ? it.v : it.l;
-      for (const auto& [i, x] : r.diagonal) {
-        if (!owned(i)) continue;
-        m[diagonal_only ? i : static_cast<std::size_t>(i) * k + i] += x;
-      }
-      if (diagonal_only) continue;
-      for (std::size_t term = 0; term < r.weights.size(); ++term) {
-        const double w = r.weights[term];
-        const std::uint32_t b = r.starts[term], e = r.starts[term + 1];
-        for (std::uint32_t a = b; a < e; ++a) {
-          const std::uint32_t i = r.entries[a].first;
-          if (!owned(i)) continue;
-          const double wi = w * r.entries[a].second;
-          double* row = m.data() + static_cast<std::size_t>(i) * k;
-          for (std::uint32_t c = a; c < e; ++c) row[r.entries[c].first] += wi * r.entries[c].second;
+    std::vector<double> acc(kk, 0.0);
+    std::vector<char> mark(kk, 0);
+    std::vector<std::uint32_t> touched;
+#pragma omp for schedule(dynamic, 16)
+    for (int i = 0; i < k; ++i) {
+      if (start[i] == start[i + 1]) continue;
+      for (std::uint32_t s = start[i]; s < start[i + 1]; ++s) {
+        const std::uint32_t a = item_pos[s], t = item_term[s];
+        const double wi = weight[t] * entries[a].second;
+        for (std::uint32_t c = a; c < term_end[t]; ++c) {
+          const std::uint32_t j = entries[c].first;
+          if (!mark[j]) {
+            mark[j] = 1;
+            touched.push_back(j);
+          }
+          acc[j] += wi * entries[c].second;
         }
       }
+      double* row = m.data() + static_cast<std::size_t>(i) * kk;
+      for (std::uint32_t j : touched) {
+        row[j] += acc[j];
+        acc[j] = 0.0;
+        mark[j] = 0;
+      }
+      touched.clear();
     }
   }
 }
@@ -115,7 +153,7 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
   const bool whole = w < 0 || (w >= gh && w >= gw);
   const bool second = spec_.op == Operator::kSecond;
   // Chunks bound the memory of the generated terms.
-  const int chunk = std::max(threads * 4, 32);
+  const int chunk = std::max(threads * 8, 128);
   // Checked here: exceptions must not escape the parallel region below.
   for (const PatchCodes* codes : images)
     SMT_CHECK(codes->num_patches() == npatch, "image has ", codes->num_patches(),

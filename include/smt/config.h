@@ -22,6 +22,7 @@ struct Config {
   bool flip = true;          // append horizontal flips of the training images
   std::int64_t train_limit = 0;  // 0: all
   std::int64_t test_limit = 0;   // 0: all
+  std::int64_t validation = 0;   // >0: evaluate on the last N training images instead
   // Patches
   int patch_size = 6;
   int stride = 1;

@@ -21,7 +21,7 @@ struct EigenResult {
   std::vector<double> vectors;  // n x m, column-major; B-orthonormal (U^T B U = I)
   std::string method;
   int iterations = 0;          // subspace iterations (0 for dense)
-  double max_rel_residual = 0;  // max_i ||L u_i - lambda_i B u_i|| / (|lambda_i| + shift), B-norms
+  double max_rel_residual = 0;  // max_i standard-form residual / largest eigenvalue
 };
 
 // l: n x n symmetric, only its lower triangle in column-major order is read

@@ -26,6 +26,8 @@ struct ImageSet {
 
   // The first n images (n >= size() keeps all).
   void truncate(std::size_t n);
+  // Moves the last n images into a new set (n < size()).
+  ImageSet split_tail(std::size_t n);
 };
 
 }  // namespace smt

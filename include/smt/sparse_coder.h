@@ -4,12 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "smt/config.h"
 #include "smt/dictionary.h"
 
 namespace smt {
+
+namespace kernel {
+struct PackedAtoms;
+}
 
 // Codes of a run of patches in compressed-row form. Patch p's active atoms are
 // atoms[offsets[p] .. offsets[p+1]); their normalised values alpha sum to 1.
@@ -43,7 +48,12 @@ struct PatchCodes {
 
 class SparseCoder {
  public:
-  SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values);
+  // allow_fused: use the fused AVX2+FMA kernel when the CPU has it; false
+  // forces the portable BLAS path (tests compare the two).
+  SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values,
+              bool allow_fused = true);
+
+  bool fused() const { return packed_ != nullptr; }
 
   bool vector_quantization() const { return threshold_ >= 1.0; }
 
@@ -62,9 +72,12 @@ class SparseCoder {
   }
 
  private:
+  void encode_blas(const float* patches, int n, Scratch& scratch) const;
+
   const Dictionary& dictionary_;
   float threshold_;
   CodeValues values_;
+  std::shared_ptr<const kernel::PackedAtoms> packed_;  // null: BLAS path
 };
 
 // The plain reference: full similarity matrix, per-patch loops. Tests compare
