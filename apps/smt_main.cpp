@@ -54,6 +54,7 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
         "--" + p.name, [&o, name = p.name](const std::string& v) { o.params[name] = v; }, help);
     opt->type_name(p.type == "choice" ? "CHOICE" : p.type == "bool" ? "BOOL"
                    : p.type == "int" ? "INT" : "FLOAT");
+    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last value wins
   }
 }
 
@@ -270,8 +271,16 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Usage errors get the same one-line form as every other error.
+    std::fprintf(stderr, "smt: error: %s (see smt --help)\n", e.what());
+    return 2;
   }
   try {
     if (*run) return cmd_run(run_o);

@@ -220,7 +220,7 @@ void Config::update_from_json(const json& j, const std::string& origin) {
     try {
       p->set(*this, it.value());
     } catch (const Error& e) {
-      SMT_THROW(origin, ": ", e.what());
+      throw Error(origin + ": " + e.what());  // keeps the original location, adds where
     }
   }
 }

@@ -112,24 +112,16 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
 }
 
 Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iterations, int batch,
-                                  const Context& ctx) {
+                                  double init_threshold, const Context& ctx) {
   const int dim = src.dim();
+  // Initial atoms from the greedy selection: random patches alone would
+  // start many atoms on the same frequent pattern (e.g. flat background),
+  // which then never win a patch and stay dead.
+  std::vector<float> atoms =
+      fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
   std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
-  // Initial atoms: distinct non-zero random patches.
-  std::vector<float> atoms(static_cast<std::size_t>(size) * dim), cand;
-  int filled = 0;
-  for (int attempt = 0; filled < size && attempt < 100; ++attempt) {
-    sample_patches(src, rng, std::max<std::int64_t>(size - filled, 1024), cand);
-    for (std::size_t r = 0; r * dim < cand.size() && filled < size; ++r) {
-      const float* x = cand.data() + r * dim;
-      if (is_zero(x, dim)) continue;
-      std::copy_n(x, dim, atoms.data() + static_cast<std::size_t>(filled++) * dim);
-    }
-  }
-  SMT_CHECK(filled == size, "k-means: the training set has too few non-flat patches (", filled,
-            ") for --dict-size ", size);
   std::vector<double> counts(size, 0.0);
-  std::vector<float> sims;
+  std::vector<float> cand, sims, best_sim;
   std::vector<int> assign;
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
@@ -138,11 +130,13 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, size, dim, 1.0f, cand.data(), dim,
                 atoms.data(), dim, 0.0f, sims.data(), size);
     assign.assign(batch, -1);
+    best_sim.assign(batch, 2.0f);
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < batch; ++r) {
       if (is_zero(cand.data() + static_cast<std::size_t>(r) * dim, dim)) continue;
       const float* s = sims.data() + static_cast<std::size_t>(r) * size;
       assign[r] = static_cast<int>(std::max_element(s, s + size) - s);
+      best_sim[r] = s[assign[r]];
     }
     std::vector<char> hit(size, 0);
     // Sequential update in batch order keeps the result deterministic.
@@ -156,14 +150,19 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
       const float* x = cand.data() + static_cast<std::size_t>(r) * dim;
       for (int d = 0; d < dim; ++d) a[d] = (1.0f - eta) * a[d] + eta * x[d];
     }
-    // Re-normalise; atoms never chosen so far are re-seeded from this batch.
-    int reseed_row = 0;
+    // Atoms that have never won a patch move to the worst-represented
+    // patches of this batch.
+    std::vector<int> worst(batch);
+    for (int r = 0; r < batch; ++r) worst[r] = r;
+    std::stable_sort(worst.begin(), worst.end(),
+                     [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+    std::size_t next = 0;
     for (int k = 0; k < size; ++k) {
       float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
       if (counts[k] == 0.0 && !hit[k]) {
-        while (reseed_row < batch && assign[reseed_row] < 0) ++reseed_row;
-        if (reseed_row < batch)
-          std::copy_n(cand.data() + static_cast<std::size_t>(reseed_row++) * dim, dim, a);
+        while (next < worst.size() && assign[worst[next]] < 0) ++next;
+        if (next < worst.size())
+          std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim, a);
       }
       double ss = 0;
       for (int d = 0; d < dim; ++d) ss += static_cast<double>(a[d]) * a[d];
@@ -179,7 +178,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
 Dictionary Dictionary::fit(const PatchSource& src, const Config& c, const Context& ctx) {
   if (c.dict_method == DictMethod::kGreedy)
     return fit_greedy(src, c.dict_size, c.dict_threshold, c.dict_max_candidates, ctx);
-  return fit_kmeans(src, c.dict_size, c.kmeans_iters, c.kmeans_batch, ctx);
+  return fit_kmeans(src, c.dict_size, c.kmeans_iters, c.kmeans_batch, c.dict_threshold, ctx);
 }
 
 void Dictionary::save(SectionWriter& w) const {

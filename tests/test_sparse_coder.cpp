@@ -178,9 +178,15 @@ INSTANTIATE_TEST_SUITE_P(
                     CoderCase{100, 16, 0.35, smt::CodeValues::kBinary}),
     [](const testing::TestParamInfo<CoderCase>& pinfo) {
       const CoderCase& c = pinfo.param;
-      return "K" + std::to_string(c.k) + "_d" + std::to_string(c.dim) + "_t" +
-             std::to_string(static_cast<int>(c.threshold * 100)) +
-             (c.values == smt::CodeValues::kBinary ? "_binary" : "_variable");
+      // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "lit" + string.
+      std::string name = "K";
+      name += std::to_string(c.k);
+      name += "_d";
+      name += std::to_string(c.dim);
+      name += "_t";
+      name += std::to_string(static_cast<int>(c.threshold * 100));
+      name += c.values == smt::CodeValues::kBinary ? "_binary" : "_variable";
+      return name;
     });
 
 // The fallback cases above must really contain fallback and non-fallback

@@ -25,10 +25,11 @@ class Dictionary {
   // (or the set is exhausted) first.
   static Dictionary fit_greedy(const PatchSource& patches, int size, double threshold,
                                std::int64_t max_candidates, const Context& ctx);
-  // Mini-batch spherical k-means (random distinct patches as initial atoms;
-  // per-atom learning rate 1/count; empty atoms re-seeded from the batch).
+  // Mini-batch spherical k-means started from the greedy selection with
+  // init_threshold; per-atom learning rate 1/count; atoms that never win a
+  // patch move to the batch's worst-represented patches.
   static Dictionary fit_kmeans(const PatchSource& patches, int size, int iterations, int batch,
-                               const Context& ctx);
+                               double init_threshold, const Context& ctx);
   static Dictionary fit(const PatchSource& patches, const Config& config, const Context& ctx);
 
   int size() const { return size_; }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds smt and runs the test suite: a Release build in build/, then (unless
+# SMT_SKIP_SANITIZE=1) an AddressSanitizer + UBSan build in build-asan/.
+# Exits non-zero on the first failing build or test run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+say() { echo "test.sh: $*" >&2; }
+
+bash scripts/install-deps.sh
+
+say "Release build in build/"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_TESTS=ON
+cmake --build build
+ctest --test-dir build --output-on-failure -j2
+
+if [[ ${SMT_SKIP_SANITIZE:-0} == 1 ]]; then
+  say "SMT_SKIP_SANITIZE=1: skipping the sanitizer build"
+else
+  say "AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMT_SANITIZE=ON \
+    -DSMT_BUILD_TESTS=ON
+  cmake --build build-asan
+  export ASAN_OPTIONS=detect_leaks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # Leaks inside the OpenMP / OpenBLAS runtimes are not ours; see the file.
+  export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
+  ctest --test-dir build-asan --output-on-failure -j2
+fi
+
+say "all tests passed in ${SECONDS}s"
