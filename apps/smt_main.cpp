@@ -1,7 +1,6 @@
 // smt: command-line front end. All work happens in the library; this file
 // parses options, calls it, and turns smt::Error into a message and exit code.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -39,8 +38,7 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
   for (const auto& p : smt::param_specs()) {
     const bool run_level = p.name == "threads" || p.name == "batch-images" ||
                            p.name == "train-limit" || p.name == "test-limit" ||
-                           p.name == "validation" ||
-                           p.name == "seed";
+                           p.name == "validation" || p.name == "seed";
     if (!model_params && !run_level) continue;
     std::string help = p.help;
     if (!p.choices.empty()) {
@@ -52,8 +50,10 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
     // types are checked in one place for CLI, config files and library users.
     auto* opt = cmd->add_option_function<std::string>(
         "--" + p.name, [&o, name = p.name](const std::string& v) { o.params[name] = v; }, help);
-    opt->type_name(p.type == "choice" ? "CHOICE" : p.type == "bool" ? "BOOL"
-                   : p.type == "int" ? "INT" : "FLOAT");
+    opt->type_name(p.type == "choice" ? "CHOICE"
+                   : p.type == "bool" ? "BOOL"
+                   : p.type == "int"  ? "INT"
+                                      : "FLOAT");
     opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last value wins
   }
 }
@@ -108,10 +108,31 @@ smt::ImageSet load(const std::string& dir, bool train, std::int64_t limit,
   smt::Timer t;
   smt::ImageSet s = smt::load_split(dir, train);
   smt::apply_limit(s, limit);
-  ctx.log(smt::str_cat("loaded ", s.size(), train ? " training" : " test", " images (",
-                       s.height, "x", s.width, "x", s.channels, ") from ", s.source, " in ",
-                       t.seconds(), "s"));
+  ctx.log(smt::str_cat("loaded ", s.size(), train ? " training" : " test", " images (", s.height,
+                       "x", s.width, "x", s.channels, ") from ", s.source, " in ", t.seconds(),
+                       "s"));
   return s;
+}
+
+// The training split and the evaluation set: the test split, or with
+// --validation N the last N training images (held out from training).
+std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
+                                                        const smt::Config& c,
+                                                        const smt::Context& ctx,
+                                                        bool need_test = true) {
+  smt::ImageSet train = load(dir, true, 0, ctx);
+  smt::ImageSet test;
+  if (c.validation > 0) {
+    SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ", c.validation,
+              " must be smaller than the ", train.size(), " training images");
+    test = train.split_tail(static_cast<std::size_t>(c.validation));
+    smt::apply_limit(test, c.test_limit);
+    ctx.log(smt::str_cat("validation: evaluating on ", test.size(), " held-out training images"));
+  } else if (need_test) {
+    test = load(dir, false, c.test_limit, ctx);
+  }
+  smt::apply_limit(train, c.train_limit);
+  return {std::move(train), std::move(test)};
 }
 
 int cmd_run(const CommonOptions& o) {
@@ -121,18 +142,7 @@ int cmd_run(const CommonOptions& o) {
   const std::string dir = data_dir_or_env(o.data_dir);
   smt::RunMetrics metrics;
   smt::Timer t_load;
-  smt::ImageSet train = load(dir, true, 0, ctx);
-  smt::ImageSet test;
-  if (c.validation > 0) {
-    SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ",
-              c.validation, " must be smaller than the ", train.size(), " training images");
-    test = train.split_tail(static_cast<std::size_t>(c.validation));
-    smt::apply_limit(test, c.test_limit);
-    ctx.log(smt::str_cat("validation: evaluating on ", test.size(), " held-out training images"));
-  } else {
-    test = load(dir, false, c.test_limit, ctx);
-  }
-  smt::apply_limit(train, c.train_limit);
+  auto [train, test] = load_train_test(dir, c, ctx);
   metrics.add_seconds("load", t_load.seconds());
   const double sgemm = smt::measure_sgemm_gflops(0.5);
   ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
@@ -149,9 +159,10 @@ int cmd_run(const CommonOptions& o) {
   m["config"] = c.to_json();
   m["data"] = dir;
   m["evaluated_on"] = c.validation > 0 ? "validation (held-out training images)" : "test";
-  std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
-              100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
-              static_cast<double>(smt::peak_rss_bytes()) / 1e9);
+  std::printf(
+      "top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
+      100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
+      static_cast<double>(smt::peak_rss_bytes()) / 1e9);
   if (!o.metrics_file.empty()) write_json(o.metrics_file, m);
   return 0;
 }
@@ -165,7 +176,7 @@ int cmd_fit(const CommonOptions& o, const std::string& model_path) {
   SMT_CHECK(std::filesystem::is_directory(parent), "--model: directory '", parent.string(),
             "' does not exist");
   smt::RunMetrics metrics;
-  smt::ImageSet train = load(data_dir_or_env(o.data_dir), true, c.train_limit, ctx);
+  smt::ImageSet train = load_train_test(data_dir_or_env(o.data_dir), c, ctx, false).first;
   smt::SmtModel model = smt::fit_model(train, c, ctx, metrics);
   model.save(model_path);
   ctx.log("model written to " + model_path);
@@ -205,8 +216,8 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   // The model fixes how images become features; only evaluation and
   // execution parameters may change here.
   smt::Config c = resolve_config(o, model.config);
-  for (const char* key : {"patch-size", "stride", "context", "dict-size", "threshold",
-                          "embed-dim", "code-values"}) {
+  for (const char* key :
+       {"patch-size", "stride", "context", "dict-size", "threshold", "embed-dim", "code-values"}) {
     SMT_CHECK(c.to_json()[key] == model.config.to_json()[key], "--", key,
               " is fixed by the model file and cannot be changed by smt eval");
   }
@@ -214,8 +225,7 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   smt::Context ctx = make_context(c, o.quiet);
   const std::string dir = data_dir_or_env(o.data_dir);
   smt::RunMetrics metrics;
-  smt::ImageSet train = load(dir, true, c.train_limit, ctx);
-  smt::ImageSet test = load(dir, false, c.test_limit, ctx);
+  auto [train, test] = load_train_test(dir, c, ctx);
   smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics);
   std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
               100 * r.top5, train.size(), test.size());
@@ -234,16 +244,18 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"smt: the Sparse Manifold Transform (sparse coding + slowness-seeking spectral "
-               "embedding) for images"};
+  CLI::App app{
+      "smt: the Sparse Manifold Transform (sparse coding + slowness-seeking spectral "
+      "embedding) for images"};
   app.require_subcommand(1);
   app.set_version_flag("--version", SMT_VERSION_STRING);
 
   CommonOptions run_o, fit_o, embed_o, eval_o;
   std::string fit_model, embed_model, embed_out, embed_split = "test", embed_labels, eval_model;
 
-  auto* run = app.add_subcommand("run", "fit on the training split, embed train and test, "
-                                        "evaluate with the weighted k-NN");
+  auto* run = app.add_subcommand("run",
+                                 "fit on the training split, embed train and test, "
+                                 "evaluate with the weighted k-NN");
   add_param_options(run, run_o, true);
   run->add_option("--data", run_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
   run->add_option("--metrics", run_o.metrics_file, "write results and timings as JSON here");
@@ -254,10 +266,13 @@ int main(int argc, char** argv) {
   fit->add_option("--model", fit_model, "model file to write")->required();
   fit->add_option("--metrics", fit_o.metrics_file, "write timings as JSON here");
 
-  auto* embed = app.add_subcommand("embed", "apply a saved model to a split, write features (.npy)");
+  auto* embed =
+      app.add_subcommand("embed", "apply a saved model to a split, write features (.npy)");
   add_param_options(embed, embed_o, false);
   embed->add_option("--data", embed_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
-  embed->add_option("--model", embed_model, "model file to read")->required()->check(CLI::ExistingFile);
+  embed->add_option("--model", embed_model, "model file to read")
+      ->required()
+      ->check(CLI::ExistingFile);
   embed->add_option("--split", embed_split, "train or test (default test)")
       ->check(CLI::IsMember({"train", "test"}));
   embed->add_option("--out", embed_out, "features file to write (.npy, float32 N x D)")->required();
@@ -266,7 +281,9 @@ int main(int argc, char** argv) {
   auto* eval = app.add_subcommand("eval", "evaluate a saved model with the weighted k-NN");
   add_param_options(eval, eval_o, true);
   eval->add_option("--data", eval_o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
-  eval->add_option("--model", eval_model, "model file to read")->required()->check(CLI::ExistingFile);
+  eval->add_option("--model", eval_model, "model file to read")
+      ->required()
+      ->check(CLI::ExistingFile);
   eval->add_option("--metrics", eval_o.metrics_file, "write results as JSON here");
 
   try {

@@ -24,8 +24,10 @@ std::vector<float> unit_rows(int n, int dim, unsigned seed) {
   std::vector<float> v(static_cast<std::size_t>(n) * dim);
   for (int i = 0; i < n; ++i) {
     double ss = 0;
-    for (int d = 0; d < dim; ++d) ss += std::pow(v[static_cast<std::size_t>(i) * dim + d] = g(rng), 2);
-    for (int d = 0; d < dim; ++d) v[static_cast<std::size_t>(i) * dim + d] /= static_cast<float>(std::sqrt(ss));
+    for (int d = 0; d < dim; ++d)
+      ss += std::pow(v[static_cast<std::size_t>(i) * dim + d] = g(rng), 2);
+    for (int d = 0; d < dim; ++d)
+      v[static_cast<std::size_t>(i) * dim + d] /= static_cast<float>(std::sqrt(ss));
   }
   return v;
 }
@@ -63,10 +65,12 @@ int main(int argc, char** argv) {
               smt::measure_sgemm_gflops(seconds));
   const smt::Dictionary dict(atoms, dim, unit_rows(atoms, dim, 1));
   for (double t : {1.0, 0.3}) {
-    std::printf("coder %s, %d atoms x %d, fused AVX2: %7.1f GFLOP/s\n", t >= 1 ? "VQ    " : "t=0.3 ",
-                atoms, dim, coder_rate(dict, patches, t, true, seconds));
-    std::printf("coder %s, %d atoms x %d, BLAS:       %7.1f GFLOP/s\n", t >= 1 ? "VQ    " : "t=0.3 ",
-                atoms, dim, coder_rate(dict, patches, t, false, seconds));
+    std::printf("coder %s, %d atoms x %d, fused AVX2: %7.1f GFLOP/s\n",
+                t >= 1 ? "VQ    " : "t=0.3 ", atoms, dim,
+                coder_rate(dict, patches, t, true, seconds));
+    std::printf("coder %s, %d atoms x %d, BLAS:       %7.1f GFLOP/s\n",
+                t >= 1 ? "VQ    " : "t=0.3 ", atoms, dim,
+                coder_rate(dict, patches, t, false, seconds));
   }
   return 0;
 }

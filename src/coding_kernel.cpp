@@ -10,8 +10,8 @@ namespace smt::kernel {
 
 namespace {
 
-constexpr int kPatchBlock = 6;     // patches per register block
-constexpr int kAtomChunk = 2048;   // atoms per L2-resident chunk (2048 x 36 x 4 B = 288 KB)
+constexpr int kPatchBlock = 6;    // patches per register block
+constexpr int kAtomChunk = 2048;  // atoms per L2-resident chunk (2048 x 36 x 4 B = 288 KB)
 
 }  // namespace
 
@@ -83,8 +83,8 @@ __attribute__((target("avx2,fma"))) inline void block16x6(const float* pa, const
 }  // namespace
 
 __attribute__((target("avx2,fma"))) void fused_code(
-    const PackedAtoms& A, const float* patches, int n, float threshold, float* best,
-    int* best_atom, std::vector<std::pair<std::uint16_t, float>>* active) {
+    const PackedAtoms& A, const float* patches, int n, float threshold, float* best, int* best_atom,
+    std::vector<std::pair<std::uint16_t, float>>* active) {
   const int dim = A.dim;
   // Patch rows padded to a multiple of the register block with zeros.
   const int n_pad = (n + kPatchBlock - 1) / kPatchBlock * kPatchBlock;

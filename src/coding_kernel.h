@@ -31,8 +31,7 @@ bool fused_available();
 // maximum cosine and its atom (ties: lowest atom index). With active != null,
 // also appends (atom, cosine) for every atom with cosine >= threshold to
 // active[p], in ascending atom order.
-void fused_code(const PackedAtoms& atoms, const float* patches, int n, float threshold,
-                float* best, int* best_atom,
-                std::vector<std::pair<std::uint16_t, float>>* active);
+void fused_code(const PackedAtoms& atoms, const float* patches, int n, float threshold, float* best,
+                int* best_atom, std::vector<std::pair<std::uint16_t, float>>* active);
 
 }  // namespace smt::kernel

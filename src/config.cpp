@@ -21,8 +21,8 @@ std::string bound_str(double v) {
 
 void check_range(const std::string& name, double v, double lo, double hi) {
   SMT_CHECK(std::isfinite(v), "parameter --", name, " must be a finite number, got ", v);
-  SMT_CHECK(v >= lo && v <= hi, "parameter --", name, " = ", v, " is out of range [",
-            bound_str(lo), ", ", bound_str(hi), "]");
+  SMT_CHECK(v >= lo && v <= hi, "parameter --", name, " = ", v, " is out of range [", bound_str(lo),
+            ", ", bound_str(hi), "]");
 }
 
 template <typename T>
@@ -82,8 +82,8 @@ ParamSpec boolean(std::string name, bool Config::*member, std::string help) {
 }
 
 template <typename E>
-ParamSpec choice(std::string name, E Config::*member, std::vector<std::pair<std::string, E>> options,
-                 std::string help) {
+ParamSpec choice(std::string name, E Config::*member,
+                 std::vector<std::pair<std::string, E>> options, std::string help) {
   ParamSpec p;
   p.name = name;
   p.type = "choice";
@@ -123,7 +123,8 @@ std::vector<ParamSpec> make_specs() {
                       "hold out the last N training images and evaluate on them instead of the "
                       "test split: for choosing settings without touching the test set; 0 = off"));
   // Patches
-  s.push_back(integer("patch-size", &Config::patch_size, 1, 64, "patch side in pixels (default 6)"));
+  s.push_back(
+      integer("patch-size", &Config::patch_size, 1, 64, "patch side in pixels (default 6)"));
   s.push_back(integer("stride", &Config::stride, 1, 64, "patch stride in pixels (default 1)"));
   s.push_back(integer("context", &Config::context, -1, 1e6,
                       "context-mean removal: half-size c of the window of patches whose mean is "
@@ -152,11 +153,11 @@ std::vector<ParamSpec> make_specs() {
   s.push_back(real("threshold", &Config::threshold, -1, 1e6,
                    "sparse coding threshold t: atoms with cosine >= t are on; t >= 1 means "
                    "vector quantisation (argmax) (default 0.3)"));
-  s.push_back(choice<CodeValues>("code-values", &Config::code_values,
-                                 {{"binary", CodeValues::kBinary},
-                                  {"variable", CodeValues::kVariable}},
-                                 "code values before normalisation: 1 per active atom or its "
-                                 "cosine (default binary)"));
+  s.push_back(
+      choice<CodeValues>("code-values", &Config::code_values,
+                         {{"binary", CodeValues::kBinary}, {"variable", CodeValues::kVariable}},
+                         "code values before normalisation: 1 per active atom or its "
+                         "cosine (default binary)"));
   s.push_back(choice<ZeroCode>("zero-code", &Config::zero_code,
                                {{"drop", ZeroCode::kDrop}, {"argmax", ZeroCode::kArgmax}},
                                "training patches with no atom over the threshold: drop them from "
@@ -167,8 +168,8 @@ std::vector<ParamSpec> make_specs() {
                                "differential operator: second or first derivative (default two)"));
   s.push_back(integer("neighborhood", &Config::neighborhood, -1, 1e6,
                       "operator window half-size in patches; -1 = whole image (default -1)"));
-  s.push_back(integer("embed-dim", &Config::embed_dim, 1, 65536,
-                      "embedding dimension d (default 384)"));
+  s.push_back(
+      integer("embed-dim", &Config::embed_dim, 1, 65536, "embedding dimension d (default 384)"));
   s.push_back(integer("skip", &Config::skip, 0, 65536,
                       "eigenvectors with the smallest eigenvalues to skip (default 1)"));
   s.push_back(real("v-reg", &Config::v_reg, 0, 1,
@@ -182,10 +183,9 @@ std::vector<ParamSpec> make_specs() {
   s.push_back(real("knn-temperature", &Config::knn_temperature, 1e-6, 1e6,
                    "temperature T of the k-NN votes exp(cos/T) (default 0.03)"));
   // Execution
-  s.push_back(integer("seed", &Config::seed, 0, 9007199254740992.0,
-                      "random seed (default 0)"));
-  s.push_back(integer("threads", &Config::threads, 0, 4096,
-                      "worker threads; 0 = all cores (default 0)"));
+  s.push_back(integer("seed", &Config::seed, 0, 9007199254740992.0, "random seed (default 0)"));
+  s.push_back(
+      integer("threads", &Config::threads, 0, 4096, "worker threads; 0 = all cores (default 0)"));
   s.push_back(integer("batch-images", &Config::batch_images, 1, 1e6,
                       "images per streaming batch (default 512)"));
   return s;
@@ -252,9 +252,17 @@ void Config::validate() const {
             "): the embedding keeps eigenvectors of a dict-size x dict-size problem");
 }
 
-std::string to_string(DictMethod m) { return m == DictMethod::kGreedy ? "greedy" : "kmeans"; }
-std::string to_string(CodeValues v) { return v == CodeValues::kBinary ? "binary" : "variable"; }
-std::string to_string(ZeroCode z) { return z == ZeroCode::kDrop ? "drop" : "argmax"; }
-std::string to_string(Operator o) { return o == Operator::kSecond ? "two" : "one"; }
+std::string to_string(DictMethod m) {
+  return m == DictMethod::kGreedy ? "greedy" : "kmeans";
+}
+std::string to_string(CodeValues v) {
+  return v == CodeValues::kBinary ? "binary" : "variable";
+}
+std::string to_string(ZeroCode z) {
+  return z == ZeroCode::kDrop ? "drop" : "argmax";
+}
+std::string to_string(Operator o) {
+  return o == Operator::kSecond ? "two" : "one";
+}
 
 }  // namespace smt

@@ -103,8 +103,9 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
     }
     progress.update(accepted);
   }
-  SMT_CHECK(accepted == size, "dictionary: found only ", accepted, " atoms with cosine <= ",
-            threshold, " after ", seen, " candidate patches, but --dict-size is ", size,
+  SMT_CHECK(accepted == size, "dictionary: found only ", accepted,
+            " atoms with cosine <= ", threshold, " after ", seen,
+            " candidate patches, but --dict-size is ", size,
             ". Raise --dict-threshold, lower --dict-size, use more training images, or raise "
             "--dict-max-candidates");
   progress.finish();
@@ -117,8 +118,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   // Initial atoms from the greedy selection: random patches alone would
   // start many atoms on the same frequent pattern (e.g. flat background),
   // which then never win a patch and stay dead.
-  std::vector<float> atoms =
-      fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
+  std::vector<float> atoms = fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
   std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
   std::vector<double> counts(size, 0.0);
   std::vector<float> cand, sims, best_sim;

@@ -23,8 +23,8 @@ constexpr int kDenseLimit = 1500;
 void to_standard_form(int n, std::vector<double>& l, std::vector<double>& b, bool b_diagonal) {
   if (b_diagonal) {
     for (int i = 0; i < n; ++i) {
-      SMT_CHECK(b[i] > 0 && std::isfinite(b[i]), "eigenproblem: B is not positive definite (B[",
-                i, "] = ", b[i], "); raise --v-reg");
+      SMT_CHECK(b[i] > 0 && std::isfinite(b[i]), "eigenproblem: B is not positive definite (B[", i,
+                "] = ", b[i], "); raise --v-reg");
       b[i] = 1.0 / std::sqrt(b[i]);
     }
     for (int c = 0; c < n; ++c) {
@@ -70,10 +70,9 @@ void dense_smallest(int n, std::vector<double>& c, int m, EigenResult& out) {
   std::vector<double> work(lwork);
   std::vector<int> iwork(liwork);
   dsyevr_(&jobz, &range, &uplo, &n, c.data(), &n, &vl, &vu, &il, &iu, &abstol, &found, w.data(),
-          out.vectors.data(), &n, isuppz.data(), work.data(), &lwork, iwork.data(), &liwork,
-          &info);
-  SMT_CHECK(info == 0 && found == m, "LAPACK dsyevr failed (info=", info, ", found ", found,
-            " of ", m, " eigenpairs)");
+          out.vectors.data(), &n, isuppz.data(), work.data(), &lwork, iwork.data(), &liwork, &info);
+  SMT_CHECK(info == 0 && found == m, "LAPACK dsyevr failed (info=", info, ", found ", found, " of ",
+            m, " eigenpairs)");
   out.values.assign(w.begin(), w.begin() + m);
   out.method = "dense";
 }
@@ -120,7 +119,8 @@ double estimate_largest(int n, const double* c, std::uint64_t seed) {
   }
   // Largest eigenvalue of the small tridiagonal matrix.
   const int m = static_cast<int>(alpha.size());
-  std::vector<double> t(static_cast<std::size_t>(m) * m, 0.0), ev(m), z(static_cast<std::size_t>(m) * m);
+  std::vector<double> t(static_cast<std::size_t>(m) * m, 0.0), ev(m),
+      z(static_cast<std::size_t>(m) * m);
   for (int i = 0; i < m; ++i) {
     t[static_cast<std::size_t>(i) * m + i] = alpha[i];
     if (i + 1 < m) t[static_cast<std::size_t>(i) * m + i + 1] = beta[i];
@@ -133,8 +133,7 @@ double estimate_largest(int n, const double* c, std::uint64_t seed) {
 // cx = C x. w is workspace.
 void rayleigh_ritz(int n, int p, const double* c, std::vector<double>& q, std::vector<double>& w,
                    std::vector<double>& x, std::vector<double>& cx, std::vector<double>& theta) {
-  cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n, p, 1.0, c, n, q.data(), n, 0.0, w.data(),
-              n);
+  cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n, p, 1.0, c, n, q.data(), n, 0.0, w.data(), n);
   std::vector<double> h(static_cast<std::size_t>(p) * p), vecs(h.size());
   cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, p, n, 1.0, q.data(), n, w.data(), n, 0.0,
               h.data(), p);
@@ -206,15 +205,17 @@ void subspace_smallest(int n, std::vector<double>& cmat, int m, const Context& c
 EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector<double>& b,
                                       bool b_diagonal, int m, EigenMethod method,
                                       const Context& ctx) {
-  SMT_CHECK(n >= 1 && m >= 1 && m <= n, "eigenproblem: asked for ", m, " eigenpairs of a ", n,
-            "x", n, " problem");
+  SMT_CHECK(n >= 1 && m >= 1 && m <= n, "eigenproblem: asked for ", m, " eigenpairs of a ", n, "x",
+            n, " problem");
   SMT_CHECK(l.size() >= static_cast<std::size_t>(n) * n, "eigenproblem: L has the wrong size");
-  SMT_CHECK(b.size() >= (b_diagonal ? static_cast<std::size_t>(n) : static_cast<std::size_t>(n) * n),
-            "eigenproblem: B has the wrong size");
+  SMT_CHECK(
+      b.size() >= (b_diagonal ? static_cast<std::size_t>(n) : static_cast<std::size_t>(n) * n),
+      "eigenproblem: B has the wrong size");
   for (std::size_t i = 0; i < static_cast<std::size_t>(n) * n; ++i)
     SMT_CHECK(std::isfinite(l[i]), "eigenproblem: L contains NaN or inf");
   to_standard_form(n, l, b, b_diagonal);
-  if (method == EigenMethod::kAuto) method = n <= kDenseLimit ? EigenMethod::kDense : EigenMethod::kSubspace;
+  if (method == EigenMethod::kAuto)
+    method = n <= kDenseLimit ? EigenMethod::kDense : EigenMethod::kSubspace;
   EigenResult out;
   out.n = n;
   out.m = m;

@@ -7,8 +7,8 @@ void dsyevr_(const char* jobz, const char* range, const char* uplo, const int* n
              const int* lda, const double* vl, const double* vu, const int* il, const int* iu,
              const double* abstol, int* m, double* w, double* z, const int* ldz, int* isuppz,
              double* work, const int* lwork, int* iwork, const int* liwork, int* info);
-void dsygvx_(const int* itype, const char* jobz, const char* range, const char* uplo,
-             const int* n, double* a, const int* lda, double* b, const int* ldb, const double* vl,
+void dsygvx_(const int* itype, const char* jobz, const char* range, const char* uplo, const int* n,
+             double* a, const int* lda, double* b, const int* ldb, const double* vl,
              const double* vu, const int* il, const int* iu, const double* abstol, int* m,
              double* w, double* z, const int* ldz, double* work, const int* lwork, int* iwork,
              int* ifail, int* info);
@@ -31,6 +31,6 @@ void dsygst_(const int* itype, const char* uplo, const int* n, double* a, const 
              const double* b, const int* ldb, int* info);
 void dgeqrf_(const int* m, const int* n, double* a, const int* lda, double* tau, double* work,
              const int* lwork, int* info);
-void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda,
-             const double* tau, double* work, const int* lwork, int* info);
+void dorgqr_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau,
+             double* work, const int* lwork, int* info);
 }

@@ -8,8 +8,8 @@ namespace smt {
 
 int SmtModel::pooled_grid() const {
   PatchExtractor ex = extractor();
-  SMT_CHECK(ex.grid_h() == ex.grid_w(), "pooling needs a square patch grid, got ", ex.grid_h(),
-            "x", ex.grid_w());
+  SMT_CHECK(ex.grid_h() == ex.grid_w(), "pooling needs a square patch grid, got ", ex.grid_h(), "x",
+            ex.grid_w());
   return smt::pooled_grid(ex.grid_h(), config.pool_window, config.pool_stride);
 }
 
@@ -52,7 +52,8 @@ SmtModel SmtModel::load(const std::string& path) {
   SMT_CHECK(m.whitener.dim() == dim && m.dictionary.dim() == dim &&
                 m.projection.dict_size() == m.dictionary.size() &&
                 m.projection.embed_dim() == m.config.embed_dim,
-            "model file '", path, "': its parts have inconsistent sizes; re-create it with smt fit");
+            "model file '", path,
+            "': its parts have inconsistent sizes; re-create it with smt fit");
   return m;
 }
 

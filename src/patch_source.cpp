@@ -9,9 +9,9 @@ PatchSource::PatchSource(const ImageSet& images, const PatchExtractor& extractor
     : images_(images), extractor_(extractor), whitener_(whitener), flip_(flip) {
   SMT_CHECK(images.height == extractor.height() && images.width == extractor.width() &&
                 images.channels == extractor.channels(),
-            images.source, ": images are ", images.height, "x", images.width, "x",
-            images.channels, " but the model expects ", extractor.height(), "x",
-            extractor.width(), "x", extractor.channels());
+            images.source, ": images are ", images.height, "x", images.width, "x", images.channels,
+            " but the model expects ", extractor.height(), "x", extractor.width(), "x",
+            extractor.channels());
   if (whitener) SMT_CHECK(whitener->dim() == extractor.dim(), "whitener/patch size mismatch");
 }
 

@@ -55,8 +55,8 @@ double measure_sgemm_gflops(double seconds) {
     b[i] = static_cast<float>(i % 5) * 0.2f;
   }
   auto once = [&] {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(),
-                n, 0.0f, c.data(), n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a.data(), n, b.data(), n,
+                0.0f, c.data(), n);
   };
   once();  // warm-up: thread pool start, page faults
   Timer t;
@@ -183,14 +183,15 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   x["train_patches"] = n_patches;
   x["coding_flops"] = code_flops;
   x["coding_gflops_per_s"] = code_flops / std::max(code_seconds - stats_seconds, 1e-9) / 1e9;
-  x["mean_active_atoms_per_patch"] = static_cast<double>(active_entries) / static_cast<double>(n_patches);
+  x["mean_active_atoms_per_patch"] =
+      static_cast<double>(active_entries) / static_cast<double>(n_patches);
   x["operator_columns"] = stats.num_columns();
 
   // 4. Eigenproblem.
   Timer t_solve;
   ProjectionReport rep;
-  model.projection = Projection::fit(stats, cfg.embed_dim, cfg.skip, cfg.v_reg,
-                                     options.eigen_method, ctx, &rep);
+  model.projection =
+      Projection::fit(stats, cfg.embed_dim, cfg.skip, cfg.v_reg, options.eigen_method, ctx, &rep);
   metrics.add_seconds("solve", t_solve.seconds());
   ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
                   t_solve.seconds(), "s"));

@@ -35,8 +35,10 @@ Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double
   }
   const int n = static_cast<int>(active.size());
   const int m = skip + embed_dim;
-  SMT_CHECK(m < n, "only ", n, " of ", k, " dictionary atoms are used by the training patches, "
-            "too few for --skip ", skip, " + --embed-dim ", embed_dim,
+  SMT_CHECK(m < n, "only ", n, " of ", k,
+            " dictionary atoms are used by the training patches, "
+            "too few for --skip ",
+            skip, " + --embed-dim ", embed_dim,
             ": lower --embed-dim, use more training images or a smaller --dict-size");
   const double eps = v_reg * trace_v / k;
   // Compact to the active atoms in place. Row-major upper == column-major
@@ -55,8 +57,8 @@ Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double
   } else {
     compact(v, inv_m, eps);
   }
-  ctx.log(str_cat("eigenproblem: ", n, " active atoms of ", k, ", ", m,
-                  " smallest eigenpairs, V ", diag ? "diagonal" : "dense"));
+  ctx.log(str_cat("eigenproblem: ", n, " active atoms of ", k, ", ", m, " smallest eigenpairs, V ",
+                  diag ? "diagonal" : "dense"));
   EigenResult eig = solve_smallest_eigenpairs(n, l, v, diag, m, method, ctx);
   stats.release();
   std::vector<float> by_atom(static_cast<std::size_t>(k) * embed_dim, 0.0f);

@@ -107,8 +107,8 @@ PatchCodes encode_reference(const Dictionary& dict, double threshold, CodeValues
     for (int k = 0; k < K; ++k) {
       double dot = 0;
       for (int d = 0; d < dim; ++d)
-        dot += static_cast<double>(patches[static_cast<std::size_t>(p) * dim + d]) *
-               dict.atom(k)[d];
+        dot +=
+            static_cast<double>(patches[static_cast<std::size_t>(p) * dim + d]) * dict.atom(k)[d];
       const float s = static_cast<float>(dot);
       if (s > best) {
         best = s;

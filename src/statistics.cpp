@@ -71,7 +71,8 @@ void apply_terms(const std::vector<ImageTerms>& all, bool for_v, std::vector<dou
                  bool diagonal_only, int threads) {
   const std::size_t kk = static_cast<std::size_t>(k);
   for (const ImageTerms& it : all) {
-    for (const auto& [i, x] : (for_v ? it.v : it.l).diagonal) m[diagonal_only ? i : i * kk + i] += x;
+    for (const auto& [i, x] : (for_v ? it.v : it.l).diagonal)
+      m[diagonal_only ? i : i * kk + i] += x;
   }
   if (diagonal_only) return;
   // Flatten the chunk's terms.
@@ -81,7 +82,8 @@ void apply_terms(const std::vector<ImageTerms>& all, bool for_v, std::vector<dou
   for (const ImageTerms& it : all) {
     const RankOneTerms& r = for_v ? it.v : it.l;
     for (std::size_t t = 0; t < r.weights.size(); ++t) {
-      entries.insert(entries.end(), r.entries.begin() + r.starts[t], r.entries.begin() + r.starts[t + 1]);
+      entries.insert(entries.end(), r.entries.begin() + r.starts[t],
+                     r.entries.begin() + r.starts[t + 1]);
       term_end.push_back(static_cast<std::uint32_t>(entries.size()));
       weight.push_back(r.weights[t]);
     }
@@ -187,7 +189,8 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
               out.v.diagonal.emplace_back(codes.atoms[e], a * a);
             }
           } else {
-            for (auto e = codes.begin(p); e < codes.end(p); ++e) acc.add(codes.atoms[e], codes.value(p, e));
+            for (auto e = codes.begin(p); e < codes.end(p); ++e)
+              acc.add(codes.atoms[e], codes.value(p, e));
             acc.flush_to(out.v);
             out.v.close_term(1.0);
           }
@@ -210,11 +213,13 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 out.l.diagonal.emplace_back(codes.atoms[e], a * v * v);
               }
             } else {
-              for (auto e = codes.begin(p); e < codes.end(p); ++e) acc.add(codes.atoms[e], codes.value(p, e));
+              for (auto e = codes.begin(p); e < codes.end(p); ++e)
+                acc.add(codes.atoms[e], codes.value(p, e));
               acc.flush_to(out.l);
               out.l.close_term(a);
             }
-            for (auto e = codes.begin(p); e < codes.end(p); ++e) acc2.add(codes.atoms[e], codes.value(p, e));
+            for (auto e = codes.begin(p); e < codes.end(p); ++e)
+              acc2.add(codes.atoms[e], codes.value(p, e));
           }
           acc2.flush_to(out.l);
           out.l.close_term(-b);
@@ -241,7 +246,8 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                     acc.add(codes.atoms[e], -inv * codes.value(q, e));
                 }
               }
-              for (auto e = codes.begin(p); e < codes.end(p); ++e) acc.add(codes.atoms[e], codes.value(p, e));
+              for (auto e = codes.begin(p); e < codes.end(p); ++e)
+                acc.add(codes.atoms[e], codes.value(p, e));
               acc.flush_to(out.l);
               out.l.close_term(1.0);
               ++out.columns;
@@ -251,8 +257,10 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 for (int b = j0; b <= j1; ++b) {
                   const int q = a * gw + b;
                   if (q <= p || !on[q]) continue;
-                  for (auto e = codes.begin(p); e < codes.end(p); ++e) acc.add(codes.atoms[e], codes.value(p, e));
-                  for (auto e = codes.begin(q); e < codes.end(q); ++e) acc.add(codes.atoms[e], -codes.value(q, e));
+                  for (auto e = codes.begin(p); e < codes.end(p); ++e)
+                    acc.add(codes.atoms[e], codes.value(p, e));
+                  for (auto e = codes.begin(q); e < codes.end(q); ++e)
+                    acc.add(codes.atoms[e], -codes.value(q, e));
                   acc.flush_to(out.l);
                   out.l.close_term(1.0);
                   ++out.columns;

@@ -18,8 +18,8 @@ void MomentAccumulator::add(const float* patches, std::int64_t n) {
   // Single-precision rank-n update of a small buffer, then added in double:
   // fast (BLAS-3) and accurate enough for a dim x dim covariance.
   std::vector<float> block(static_cast<std::size_t>(dim_) * dim_, 0.0f);
-  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, dim_, static_cast<int>(n), 1.0f, patches,
-              dim_, 0.0f, block.data(), dim_);
+  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, dim_, static_cast<int>(n), 1.0f, patches, dim_,
+              0.0f, block.data(), dim_);
   for (int a = 0; a < dim_; ++a)
     for (int b = a; b < dim_; ++b) outer_[a * dim_ + b] += block[a * dim_ + b];
   for (std::int64_t i = 0; i < n; ++i) {

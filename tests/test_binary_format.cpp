@@ -12,6 +12,7 @@
 #include "smt/atomic_file.h"
 #include "smt/binary_format.h"
 #include "smt/error.h"
+#include "test_util.h"
 
 namespace smt {
 namespace {
@@ -20,39 +21,11 @@ namespace fs = std::filesystem;
 
 constexpr char kMagic[8] = {'S', 'M', 'T', 'T', 'E', 'S', 'T', '1'};
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("smt_bf_test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename());
-    return out;
-  }
-
- private:
-  fs::path path_;
+struct TempDir : smt::testing::TempDir {
+  TempDir() : smt::testing::TempDir("smt_bf_test") {}
 };
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
+using smt::testing::read_bytes;
+using smt::testing::write_bytes;
 
 // Independent bitwise CRC-32 (the zlib polynomial), for crafting files.
 std::uint32_t reference_crc32(const char* data, std::size_t n) {
@@ -90,14 +63,7 @@ SectionWriter sample_writer() {
   return w;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using smt::testing::error_of;
 
 TEST(BinaryFormat, RoundTripsAllTypes) {
   TempDir dir;

@@ -22,6 +22,7 @@
 
 #include "smt/config.h"
 #include "smt/npy.h"
+#include "test_util.h"
 
 namespace smt {
 namespace {
@@ -35,53 +36,36 @@ using json = nlohmann::json;
 // A fresh directory per test with data/, out/ and logs/ inside, removed afterwards.
 class TempDir {
  public:
-  TempDir() {
-    std::random_device rd;
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    const std::string name = info ? info->name() : "cli";
-    path_ = fs::temp_directory_path() / ("smt_cli_test-" + name + "-" + std::to_string(::getpid()) +
-                                         "-" + std::to_string(rd()));
-    fs::create_directories(path_ / "data");
-    fs::create_directories(path_ / "out");
-    fs::create_directories(path_ / "logs");
+  TempDir() : dir_("smt_cli_test") {
+    fs::create_directories(dir_.path() / "data");
+    fs::create_directories(dir_.path() / "out");
+    fs::create_directories(dir_.path() / "logs");
   }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string path() const { return path_.string(); }
-  std::string data() const { return (path_ / "data").string(); }
-  std::string data(const std::string& name) const { return (path_ / "data" / name).string(); }
-  std::string out() const { return (path_ / "out").string(); }
-  std::string out(const std::string& name) const { return (path_ / "out" / name).string(); }
-  std::string logs(const std::string& name) const { return (path_ / "logs" / name).string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  std::string path() const { return dir_.path().string(); }
+  std::string data() const { return (dir_.path() / "data").string(); }
+  std::string data(const std::string& name) const { return (dir_.path() / "data" / name).string(); }
+  std::string out() const { return (dir_.path() / "out").string(); }
+  std::string out(const std::string& name) const { return (dir_.path() / "out" / name).string(); }
+  std::string logs(const std::string& name) const { return (dir_.path() / "logs" / name).string(); }
+  std::string file(const std::string& name) const { return dir_.file(name); }
 
   // Names of everything in out/, sorted.
   std::vector<std::string> out_entries() const {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(path_ / "out"))
+    for (const auto& e : fs::directory_iterator(dir_.path() / "out"))
       names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
   }
 
  private:
-  fs::path path_;
+  smt::testing::TempDir dir_;
 };
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using smt::testing::read_bytes;
 
 void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
+  ASSERT_TRUE(smt::testing::write_bytes(path, bytes)) << "cannot write " << path;
 }
 
 void put_be32(std::string& s, std::uint32_t v) {
@@ -131,24 +115,51 @@ Split make_split(int n, int side, std::uint32_t seed) {
     auto set = [&](int y, int x) {
       y += dy;
       x += dx;
-      if (y >= 0 && y < side && x >= 0 && x < side) img[y * side + x] = static_cast<std::uint8_t>(v);
+      if (y >= 0 && y < side && x >= 0 && x < side)
+        img[y * side + x] = static_cast<std::uint8_t>(v);
     };
     const int m = side / 2, q = side / 4;
     for (int t = 1; t < side - 1; ++t) {
       switch (c) {
-        case 0: set(m, t); break;                            // horizontal bar
-        case 1: set(t, m); break;                            // vertical bar
-        case 2: set(t, t); break;                            // diagonal
-        case 3: set(t, side - 1 - t); break;                 // anti-diagonal
-        case 4: set(q, t); set(side - 1 - q, t); break;      // two horizontal bars
-        case 5: set(t, q); set(t, side - 1 - q); break;      // two vertical bars
-        case 6: set(m, t); set(t, m); break;                 // plus
-        case 7: set(t, t); set(t, side - 1 - t); break;      // cross
-        case 8:                                              // box outline
-          if (t >= q && t <= side - 1 - q) { set(q, t); set(side - 1 - q, t); set(t, q); set(t, side - 1 - q); }
+        case 0:
+          set(m, t);
+          break;  // horizontal bar
+        case 1:
+          set(t, m);
+          break;  // vertical bar
+        case 2:
+          set(t, t);
+          break;  // diagonal
+        case 3:
+          set(t, side - 1 - t);
+          break;  // anti-diagonal
+        case 4:
+          set(q, t);
+          set(side - 1 - q, t);
+          break;  // two horizontal bars
+        case 5:
+          set(t, q);
+          set(t, side - 1 - q);
+          break;  // two vertical bars
+        case 6:
+          set(m, t);
+          set(t, m);
+          break;  // plus
+        case 7:
+          set(t, t);
+          set(t, side - 1 - t);
+          break;  // cross
+        case 8:   // box outline
+          if (t >= q && t <= side - 1 - q) {
+            set(q, t);
+            set(side - 1 - q, t);
+            set(t, q);
+            set(t, side - 1 - q);
+          }
           break;
-        default:                                             // filled square
-          for (int u = q; u <= m; ++u) if (t >= q && t <= m) set(t, u);
+        default:  // filled square
+          for (int u = q; u <= m; ++u)
+            if (t >= q && t <= m) set(t, u);
           break;
       }
     }
@@ -171,8 +182,10 @@ void write_dataset(const std::string& dir, int n_train = 60, int n_test = 20, in
 std::string quote(const std::string& s) {
   std::string q = "'";
   for (char ch : s) {
-    if (ch == '\'') q += "'\\''";
-    else q += ch;
+    if (ch == '\'')
+      q += "'\\''";
+    else
+      q += ch;
   }
   return q + "'";
 }
@@ -204,13 +217,13 @@ RunResult run_smt(const TempDir& tmp, const std::vector<std::string>& args) {
 
 // Settings small enough for a run of about a second on the tiny data.
 std::vector<std::string> small_settings() {
-  return {"--patch-size", "4",     "--dict-size",   "64", "--embed-dim",   "4",
-          "--dict-threshold", "0.9", "--threshold", "1",  "--knn-k",       "5",
-          "--pool-window", "2",    "--pool-stride", "2"};
+  return {"--patch-size", "4", "--dict-size", "64", "--embed-dim",   "4", "--dict-threshold", "0.9",
+          "--threshold",  "1", "--knn-k",     "5",  "--pool-window", "2", "--pool-stride",    "2"};
 }
 
 // small_settings() with some values replaced or added: {"--dict-size", "0"}, ...
-std::vector<std::string> settings_with(const std::vector<std::pair<std::string, std::string>>& changes) {
+std::vector<std::string> settings_with(
+    const std::vector<std::pair<std::string, std::string>>& changes) {
   std::vector<std::string> s = small_settings();
   for (const auto& [flag, value] : changes) {
     auto it = std::find(s.begin(), s.end(), flag);
@@ -247,8 +260,8 @@ void expect_clean_failure(const TempDir& tmp, const RunResult& r,
   ASSERT_EQ(lines.size(), 1u) << "expected a single error line on stderr, got:\n" << r.err;
   EXPECT_EQ(lines[0].rfind("smt: error: ", 0), 0u) << lines[0];
   for (const auto& m : mentions)
-    EXPECT_NE(lines[0].find(m), std::string::npos) << "message does not mention '" << m
-                                                   << "': " << lines[0];
+    EXPECT_NE(lines[0].find(m), std::string::npos)
+        << "message does not mention '" << m << "': " << lines[0];
   EXPECT_TRUE(tmp.out_entries().empty())
       << "files left in the output directory, the first: " << tmp.out_entries().front();
 }
@@ -258,10 +271,11 @@ void expect_clean_failure(const TempDir& tmp, const RunResult& r,
 RunResult run_with(const TempDir& tmp,
                    const std::vector<std::pair<std::string, std::string>>& changes,
                    const std::vector<std::string>& extra = {}, const std::string& data_dir = "") {
-  return run_smt(tmp, concat(concat({"run", "-q", "--data", data_dir.empty() ? tmp.data() : data_dir,
-                                     "--metrics", tmp.out("m.json")},
-                                    settings_with(changes)),
-                             extra));
+  return run_smt(tmp,
+                 concat(concat({"run", "-q", "--data", data_dir.empty() ? tmp.data() : data_dir,
+                                "--metrics", tmp.out("m.json")},
+                               settings_with(changes)),
+                        extra));
 }
 
 json read_json(const std::string& path) {
@@ -327,7 +341,8 @@ TEST(Cli, CorruptGzipIsReported) {
   fs::remove(tmp.data("train-images-idx3-ubyte"));
   const std::string path = tmp.data("train-images-idx3-ubyte.gz");
   // A plausible gzip member header followed by bytes that are not deflate data.
-  std::string bytes = {'\x1f', '\x8b', '\x08', '\x00', '\x00', '\x00', '\x00', '\x00', '\x00', '\x03'};
+  std::string bytes = {'\x1f', '\x8b', '\x08', '\x00', '\x00',
+                       '\x00', '\x00', '\x00', '\x00', '\x03'};
   for (int i = 0; i < 200; ++i) bytes.push_back(static_cast<char>(0xff - i));
   write_bytes(path, bytes);
   expect_clean_failure(tmp, run_with(tmp, {}), {path});
@@ -339,8 +354,8 @@ TEST(Cli, TruncatedGzipIsReported) {
   fs::remove(tmp.data("train-images-idx3-ubyte"));
   const std::string path = tmp.data("train-images-idx3-ubyte.gz");
   // A stored (uncompressed) deflate block announcing 1000 bytes, cut after 20.
-  std::string bytes = {'\x1f', '\x8b', '\x08', '\x00', '\x00', '\x00', '\x00', '\x00', '\x00', '\x03',
-                       '\x01', '\xe8', '\x03', '\x17', '\xfc'};
+  std::string bytes = {'\x1f', '\x8b', '\x08', '\x00', '\x00', '\x00', '\x00', '\x00',
+                       '\x00', '\x03', '\x01', '\xe8', '\x03', '\x17', '\xfc'};
   std::string header;
   put_be32(header, 0x803);
   put_be32(header, 60);
@@ -390,15 +405,16 @@ TEST(Cli, NonNumericParameterIsReported) {
 TEST(Cli, BadChoiceIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
-  expect_clean_failure(tmp, run_with(tmp, {{"--dict-method", "random"}}), {"dict-method", "random"});
+  expect_clean_failure(tmp, run_with(tmp, {{"--dict-method", "random"}}),
+                       {"dict-method", "random"});
 }
 
 TEST(Cli, EmbedDimPlusSkipNotBelowDictSizeIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
-  expect_clean_failure(tmp,
-                       run_with(tmp, {{"--embed-dim", "40"}, {"--skip", "1"}, {"--dict-size", "32"}}),
-                       {"--embed-dim", "--dict-size"});
+  expect_clean_failure(
+      tmp, run_with(tmp, {{"--embed-dim", "40"}, {"--skip", "1"}, {"--dict-size", "32"}}),
+      {"--embed-dim", "--dict-size"});
 }
 
 TEST(Cli, UnreachableDictThresholdIsReported) {
@@ -448,8 +464,8 @@ TEST(Cli, EmbedWithTruncatedModelIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
   const std::string model = tmp.file("x.smtm");
-  RunResult fit = run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model},
-                                      small_settings()));
+  RunResult fit =
+      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   const std::string bytes = read_bytes(model);
   ASSERT_GT(bytes.size(), 64u);
@@ -467,8 +483,8 @@ TEST(Cli, EmbedWithCorruptedModelIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
   const std::string model = tmp.file("x.smtm");
-  RunResult fit = run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model},
-                                      small_settings()));
+  RunResult fit =
+      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   std::string bytes = read_bytes(model);
   ASSERT_GT(bytes.size(), 64u);
@@ -476,8 +492,8 @@ TEST(Cli, EmbedWithCorruptedModelIsReported) {
   for (std::size_t i = bytes.size() / 2; i < bytes.size() / 2 + 8; ++i)
     bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
   write_bytes(model, bytes);
-  RunResult r = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
-                              tmp.out("f.npy")});
+  RunResult r = run_smt(
+      tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out", tmp.out("f.npy")});
   expect_clean_failure(tmp, r, {model});
 }
 
@@ -494,8 +510,8 @@ TEST(Cli, EmbedOutIntoMissingDirectoryIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
   const std::string model = tmp.file("x.smtm");
-  RunResult fit = run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model},
-                                      small_settings()));
+  RunResult fit =
+      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
   ASSERT_EQ(fit.exit_code, 0) << fit.err;
   RunResult r = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
                               tmp.out("no-such-dir/f.npy")});
@@ -508,15 +524,15 @@ TEST(Cli, EmbedOutIntoMissingDirectoryIsReported) {
 TEST(Cli, RunWritesMetrics) {
   TempDir tmp;
   write_dataset(tmp.data());
-  RunResult r = run_smt(tmp, concat({"run", "--data", tmp.data(), "--metrics", tmp.out("m.json")},
-                                    small_settings()));
+  RunResult r = run_smt(
+      tmp, concat({"run", "--data", tmp.data(), "--metrics", tmp.out("m.json")}, small_settings()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("top-1"), std::string::npos) << r.out;
   EXPECT_EQ(tmp.out_entries(), std::vector<std::string>{"m.json"});
 
   const json m = read_json(tmp.out("m.json"));
-  for (const char* key : {"top1", "top5", "train_images", "test_images", "seconds",
-                          "peak_rss_bytes", "config"})
+  for (const char* key :
+       {"top1", "top5", "train_images", "test_images", "seconds", "peak_rss_bytes", "config"})
     EXPECT_TRUE(m.contains(key)) << "metrics lack '" << key << "': " << m.dump(2);
   const double top1 = m.at("top1").get<double>(), top5 = m.at("top5").get<double>();
   EXPECT_GE(top1, 0.0);
@@ -552,9 +568,9 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   write_dataset(tmp.data());
   const std::string model = tmp.file("x.smtm");
 
-  RunResult run = run_smt(tmp, concat({"run", "-q", "--data", tmp.data(), "--metrics",
-                                       tmp.file("run.json")},
-                                      small_settings()));
+  RunResult run =
+      run_smt(tmp, concat({"run", "-q", "--data", tmp.data(), "--metrics", tmp.file("run.json")},
+                          small_settings()));
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
   RunResult fit = run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model,
@@ -588,9 +604,9 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   EXPECT_EQ(labels, std::vector<std::int32_t>(test.labels.begin(), test.labels.end()));
 
   // The training split too, with the embed-level --train-limit.
-  RunResult embed_train = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model,
-                                        "--split", "train", "--train-limit", "30", "--out",
-                                        tmp.file("train.npy")});
+  RunResult embed_train =
+      run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--split", "train",
+                    "--train-limit", "30", "--out", tmp.file("train.npy")});
   ASSERT_EQ(embed_train.exit_code, 0) << embed_train.err;
   const NpyArray ft = read_npy(tmp.file("train.npy"));
   EXPECT_EQ(ft.shape, (std::vector<std::size_t>{30, f.shape[1]}));
@@ -626,13 +642,13 @@ TEST(Cli, ConfigFileIsAppliedAndCommandLineWins) {
                               tmp.out("m.json"), "--knn-k", "3", "--embed-dim", "6"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json c = read_json(tmp.out("m.json")).at("config");
-  EXPECT_EQ(c.at("patch-size"), 4);                // from the file
-  EXPECT_EQ(c.at("dict-size"), 64);                // from the file
+  EXPECT_EQ(c.at("patch-size"), 4);  // from the file
+  EXPECT_EQ(c.at("dict-size"), 64);  // from the file
   EXPECT_DOUBLE_EQ(c.at("knn-temperature").get<double>(), 0.05);
   EXPECT_EQ(c.at("flip"), false);
-  EXPECT_EQ(c.at("knn-k"), 3);                     // command line over the file
-  EXPECT_EQ(c.at("embed-dim"), 6);                 // command line over the file
-  EXPECT_EQ(c.at("stride"), 1);                    // default
+  EXPECT_EQ(c.at("knn-k"), 3);      // command line over the file
+  EXPECT_EQ(c.at("embed-dim"), 6);  // command line over the file
+  EXPECT_EQ(c.at("stride"), 1);     // default
   EXPECT_FALSE(c.contains("_comment"));
 }
 

@@ -51,7 +51,8 @@ std::vector<float> similarities(const std::vector<float>& x, int n, const smt::D
   for (int p = 0; p < n; ++p)
     for (int k = 0; k < d.size(); ++k) {
       double dot = 0;
-      for (int j = 0; j < d.dim(); ++j) dot += double(x[static_cast<std::size_t>(p) * d.dim() + j]) * d.atom(k)[j];
+      for (int j = 0; j < d.dim(); ++j)
+        dot += double(x[static_cast<std::size_t>(p) * d.dim() + j]) * d.atom(k)[j];
       s[static_cast<std::size_t>(p) * d.size() + k] = float(dot);
     }
   return s;
@@ -74,7 +75,8 @@ TEST_P(CodingKernel, FusedEqualsBlasEqualsReference) {
   std::fill_n(x.begin(), c.dim, 0.0f);
   std::copy_n(dict.atom(c.k - 1), c.dim, x.begin() + c.dim);
   const auto sims = similarities(x, c.n, dict);
-  smt::SparseCoder fused(dict, c.threshold, c.values, true), blas(dict, c.threshold, c.values, false);
+  smt::SparseCoder fused(dict, c.threshold, c.values, true),
+      blas(dict, c.threshold, c.values, false);
   EXPECT_FALSE(blas.fused());
   smt::PatchCodes a, b;
   smt::SparseCoder::Scratch sa, sb;
@@ -95,13 +97,12 @@ TEST_P(CodingKernel, FusedEqualsBlasEqualsReference) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, CodingKernel,
-    ::testing::Values(Case{700, 36, 53, 1.0, smt::CodeValues::kBinary},
-                      Case{16, 36, 6, 1.0, smt::CodeValues::kBinary},
-                      Case{2049, 36, 40, 1.0, smt::CodeValues::kBinary},
-                      Case{300, 108, 25, 0.2, smt::CodeValues::kBinary},
-                      Case{333, 27, 31, 0.25, smt::CodeValues::kVariable},
-                      Case{2100, 36, 13, 0.3, smt::CodeValues::kBinary}));
+INSTANTIATE_TEST_SUITE_P(Shapes, CodingKernel,
+                         ::testing::Values(Case{700, 36, 53, 1.0, smt::CodeValues::kBinary},
+                                           Case{16, 36, 6, 1.0, smt::CodeValues::kBinary},
+                                           Case{2049, 36, 40, 1.0, smt::CodeValues::kBinary},
+                                           Case{300, 108, 25, 0.2, smt::CodeValues::kBinary},
+                                           Case{333, 27, 31, 0.25, smt::CodeValues::kVariable},
+                                           Case{2100, 36, 13, 0.3, smt::CodeValues::kBinary}));
 
 }  // namespace

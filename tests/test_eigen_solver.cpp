@@ -86,7 +86,8 @@ Mat dense_spd(int n, std::mt19937_64& rng) {
   for (int i = 0; i < n; ++i)
     for (int j = 0; j <= i; ++j) {
       double s = 0;
-      for (int k = 0; k < n; ++k) s += c[static_cast<std::size_t>(k) * n + i] * c[static_cast<std::size_t>(k) * n + j];
+      for (int k = 0; k < n; ++k)
+        s += c[static_cast<std::size_t>(k) * n + i] * c[static_cast<std::size_t>(k) * n + j];
       b[static_cast<std::size_t>(j) * n + i] = b[static_cast<std::size_t>(i) * n + j] =
           s / n + (i == j ? 0.5 : 0.0);
     }
@@ -310,7 +311,8 @@ smt::SmtStatistics make_stats(int k, int used, bool one_hot, int neighborhood, s
   const auto codes = make_codes(30, 5, 5, used, one_hot, seed);
   std::vector<const smt::PatchCodes*> ptrs;
   for (const auto& c : codes) ptrs.push_back(&c);
-  smt::SmtStatistics stats(k, one_hot, {smt::Operator::kSecond, neighborhood, smt::ZeroCode::kDrop});
+  smt::SmtStatistics stats(k, one_hot,
+                           {smt::Operator::kSecond, neighborhood, smt::ZeroCode::kDrop});
   stats.add_images(ptrs, 5, 5, quiet());
   return stats;
 }
@@ -326,7 +328,8 @@ TEST(Projection, FitSatisfiesConstraintsAndTrace) {
         const auto v = stats.dense_v();
         const auto l = stats.dense_l();
         smt::ProjectionReport rep;
-        const smt::Projection proj = smt::Projection::fit(stats, d, skip, 1e-10, method, quiet(), &rep);
+        const smt::Projection proj =
+            smt::Projection::fit(stats, d, skip, 1e-10, method, quiet(), &rep);
         EXPECT_EQ(proj.dict_size(), k);
         EXPECT_EQ(proj.embed_dim(), d);
         EXPECT_EQ(rep.active_atoms, used);
@@ -379,13 +382,15 @@ TEST(Projection, EmbedIsNormalisedPAlpha) {
   auto codes = make_codes(1, 3, 3, used, false, 10)[0];
   // A patch whose atoms are all unused embeds to zero, not NaN.
   codes.atoms[codes.begin(4)] = static_cast<std::uint16_t>(used + 1);
-  for (auto e = codes.begin(4) + 1; e < codes.end(4); ++e) codes.atoms[e] = static_cast<std::uint16_t>(used + 2);
+  for (auto e = codes.begin(4) + 1; e < codes.end(4); ++e)
+    codes.atoms[e] = static_cast<std::uint16_t>(used + 2);
   std::vector<float> beta(9 * d);
   proj.embed(codes, beta.data());
   for (int pch = 0; pch < 9; ++pch) {
     std::vector<double> want(d, 0.0);
     for (auto e = codes.begin(pch); e < codes.end(pch); ++e)
-      for (int j = 0; j < d; ++j) want[j] += codes.value(pch, e) * proj.by_atom()[codes.atoms[e] * d + j];
+      for (int j = 0; j < d; ++j)
+        want[j] += codes.value(pch, e) * proj.by_atom()[codes.atoms[e] * d + j];
     double nrm = 0;
     for (double x : want) nrm += x * x;
     nrm = std::sqrt(nrm);
@@ -402,18 +407,21 @@ TEST(Projection, TooFewActiveAtomsThrows) {
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       // skip + d == active atoms: not enough.
-      EXPECT_THROW(smt::Projection::fit(stats, used - 1, 1, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
+      EXPECT_THROW(smt::Projection::fit(stats, used - 1, 1, 1e-8, smt::EigenMethod::kDense, quiet(),
+                                        nullptr),
                    smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
-      EXPECT_THROW(smt::Projection::fit(stats, used, 2, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
-                   smt::Error);
+      EXPECT_THROW(
+          smt::Projection::fit(stats, used, 2, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
+          smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       smt::ProjectionReport rep;
-      EXPECT_NO_THROW(smt::Projection::fit(stats, used - 2, 1, 1e-8, smt::EigenMethod::kDense, quiet(), &rep));
+      EXPECT_NO_THROW(
+          smt::Projection::fit(stats, used - 2, 1, 1e-8, smt::EigenMethod::kDense, quiet(), &rep));
       EXPECT_EQ(rep.active_atoms, used);
     }
   }

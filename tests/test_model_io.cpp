@@ -11,12 +11,11 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <regex>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "smt/config.h"
 #include "smt/context.h"
@@ -24,37 +23,14 @@
 #include "smt/image_set.h"
 #include "smt/model.h"
 #include "smt/pipeline.h"
+#include "test_util.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh temporary directory with a random suffix, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    std::mt19937_64 rng((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-    for (int attempt = 0; attempt < 100; ++attempt) {
-      const fs::path p = fs::temp_directory_path() /
-                         ("smt_test_model_io_" + std::to_string(rng() % 1000000000000ULL));
-      if (fs::create_directory(p)) {
-        path_ = p;
-        return;
-      }
-    }
-    throw std::runtime_error("cannot create a temporary directory");
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
+struct TempDir : smt::testing::TempDir {
+  TempDir() : smt::testing::TempDir("smt_test_model_io") {}
 };
 
 // n grayscale h x w images of 10 classes: a bright Gaussian blob whose
@@ -163,7 +139,8 @@ TEST_P(ModelRoundTrip, SaveLoadReproducesFeaturesBitForBit) {
   // Dictionary atoms are unit vectors.
   for (int k = 0; k < model.dictionary.size(); ++k) {
     double ss = 0;
-    for (int d = 0; d < 16; ++d) ss += static_cast<double>(model.dictionary.atom(k)[d]) * model.dictionary.atom(k)[d];
+    for (int d = 0; d < 16; ++d)
+      ss += static_cast<double>(model.dictionary.atom(k)[d]) * model.dictionary.atom(k)[d];
     EXPECT_NEAR(ss, 1.0, 1e-5) << "atom " << k;
   }
 
@@ -208,7 +185,8 @@ TEST_P(ModelRoundTrip, SaveLoadReproducesFeaturesBitForBit) {
     const auto all = features(model, train, true, ctx);
     std::vector<float> part(5 * model.feature_dim());
     smt::compute_features(model, train, true, 7, 12, part.data(), ctx);
-    EXPECT_EQ(0, std::memcmp(part.data(), all.data() + 7 * model.feature_dim(), part.size() * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(part.data(), all.data() + 7 * model.feature_dim(),
+                             part.size() * sizeof(float)));
   }
 }
 
@@ -225,7 +203,8 @@ class ModelFile : public testing::Test {
   static void SetUpTestSuite() {
     const smt::Config cfg = tiny_config();
     smt::RunMetrics metrics;
-    model_ = new smt::SmtModel(smt::fit_model(blob_images(20, 12, 12, 5), cfg, quiet(cfg), metrics));
+    model_ =
+        new smt::SmtModel(smt::fit_model(blob_images(20, 12, 12, 5), cfg, quiet(cfg), metrics));
   }
   static void TearDownTestSuite() {
     delete model_;
@@ -245,7 +224,8 @@ TEST_F(ModelFile, TruncatedFileIsRejected) {
   for (std::size_t keep : {std::size_t{0}, std::size_t{7}, std::size_t{20}, bytes.size() / 2,
                            bytes.size() - 5, bytes.size() - 1}) {
     const std::string bad = dir.file("truncated.smt");
-    write_bytes(bad, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep)));
+    write_bytes(
+        bad, std::vector<char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(keep)));
     EXPECT_THROW(smt::SmtModel::load(bad), smt::Error) << "kept " << keep << " bytes";
   }
   // Trailing garbage is not a valid file either.

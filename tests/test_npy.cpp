@@ -13,52 +13,21 @@
 
 #include "smt/error.h"
 #include "smt/npy.h"
+#include "test_util.h"
 
 namespace smt {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("smt_npy_test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  std::size_t count() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path_), {}));
-  }
-
- private:
-  fs::path path_;
+struct TempDir : smt::testing::TempDir {
+  TempDir() : smt::testing::TempDir("smt_npy_test") {}
+  std::size_t count() const { return entries().size(); }
 };
+using smt::testing::read_bytes;
+using smt::testing::write_bytes;
 
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using smt::testing::error_of;
 
 const std::vector<float> kFloats = {1.0f, -2.5f, 0.0f, 3.25f, 1e-8f, -1e8f};
 

@@ -136,7 +136,8 @@ TEST(PatchExtractor, ContentsMatchNaiveForAllContexts) {
 // Context c >= grid and c = -1 are the same (whole image), bit for bit.
 TEST(PatchExtractor, LargeContextIsWholeImage) {
   const auto img = random_image(20, 20, 1, 7);
-  smt::PatchExtractor whole(20, 20, 1, 5, 1, -1), big(20, 20, 1, 5, 1, 16), huge(20, 20, 1, 5, 1, 1000);
+  smt::PatchExtractor whole(20, 20, 1, 5, 1, -1), big(20, 20, 1, 5, 1, 16),
+      huge(20, 20, 1, 5, 1, 1000);
   const auto a = run(whole, img, false), b = run(big, img, false), c = run(huge, img, false);
   EXPECT_EQ(a, b);
   EXPECT_EQ(a, c);

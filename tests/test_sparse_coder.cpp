@@ -163,31 +163,31 @@ TEST_P(CoderVsReference, BlockedEqualsReferenceAndDefinition) {
   expect_same_codes(pieces, blocked);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Codes, CoderVsReference,
-    testing::Values(CoderCase{700, 36, 1.0, smt::CodeValues::kBinary},
-                    CoderCase{700, 36, 1.5, smt::CodeValues::kVariable},
-                    CoderCase{700, 36, 0.3, smt::CodeValues::kBinary},
-                    CoderCase{700, 36, 0.3, smt::CodeValues::kVariable},
-                    // Mostly fallback patches.
-                    CoderCase{700, 36, 0.55, smt::CodeValues::kBinary},
-                    CoderCase{700, 36, 0.55, smt::CodeValues::kVariable},
-                    CoderCase{300, 16, 0.4, smt::CodeValues::kVariable},
-                    CoderCase{257, 16, 0.4, smt::CodeValues::kBinary},
-                    CoderCase{256, 16, 1.0, smt::CodeValues::kBinary},
-                    CoderCase{100, 16, 0.35, smt::CodeValues::kBinary}),
-    [](const testing::TestParamInfo<CoderCase>& pinfo) {
-      const CoderCase& c = pinfo.param;
-      // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "lit" + string.
-      std::string name = "K";
-      name += std::to_string(c.k);
-      name += "_d";
-      name += std::to_string(c.dim);
-      name += "_t";
-      name += std::to_string(static_cast<int>(c.threshold * 100));
-      name += c.values == smt::CodeValues::kBinary ? "_binary" : "_variable";
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Codes, CoderVsReference,
+                         testing::Values(CoderCase{700, 36, 1.0, smt::CodeValues::kBinary},
+                                         CoderCase{700, 36, 1.5, smt::CodeValues::kVariable},
+                                         CoderCase{700, 36, 0.3, smt::CodeValues::kBinary},
+                                         CoderCase{700, 36, 0.3, smt::CodeValues::kVariable},
+                                         // Mostly fallback patches.
+                                         CoderCase{700, 36, 0.55, smt::CodeValues::kBinary},
+                                         CoderCase{700, 36, 0.55, smt::CodeValues::kVariable},
+                                         CoderCase{300, 16, 0.4, smt::CodeValues::kVariable},
+                                         CoderCase{257, 16, 0.4, smt::CodeValues::kBinary},
+                                         CoderCase{256, 16, 1.0, smt::CodeValues::kBinary},
+                                         CoderCase{100, 16, 0.35, smt::CodeValues::kBinary}),
+                         [](const testing::TestParamInfo<CoderCase>& pinfo) {
+                           const CoderCase& c = pinfo.param;
+                           // Appended piece by piece: GCC 12 warns (-Wrestrict, falsely) on "lit" +
+                           // string.
+                           std::string name = "K";
+                           name += std::to_string(c.k);
+                           name += "_d";
+                           name += std::to_string(c.dim);
+                           name += "_t";
+                           name += std::to_string(static_cast<int>(c.threshold * 100));
+                           name += c.values == smt::CodeValues::kBinary ? "_binary" : "_variable";
+                           return name;
+                         });
 
 // The fallback cases above must really contain fallback and non-fallback
 // patches, or the comparisons prove little.
@@ -216,7 +216,8 @@ TEST(SparseCoder, ArgmaxTieKeepsLowestAtom) {
   auto atoms = random_unit_rows(k, dim, rng);
   // Atoms 3, 290 and 550 are identical (across tiles).
   for (int dup : {290, 550})
-    std::copy_n(atoms.begin() + 3 * dim, dim, atoms.begin() + static_cast<std::ptrdiff_t>(dup) * dim);
+    std::copy_n(atoms.begin() + 3 * dim, dim,
+                atoms.begin() + static_cast<std::ptrdiff_t>(dup) * dim);
   const smt::Dictionary dict(k, dim, atoms);
   std::vector<float> x(atoms.begin() + 3 * dim, atoms.begin() + 4 * dim);  // cos 1 with all three
   smt::SparseCoder coder(dict, 1.0, smt::CodeValues::kBinary);

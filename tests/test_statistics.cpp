@@ -22,7 +22,9 @@
 
 namespace {
 
-std::uint64_t draw(std::mt19937_64& rng, std::uint64_t n) { return rng() % n; }
+std::uint64_t draw(std::mt19937_64& rng, std::uint64_t n) {
+  return rng() % n;
+}
 double unit(std::mt19937_64& rng) {
   return static_cast<double>(rng() >> 11) / 9007199254740992.0;
 }
@@ -299,8 +301,8 @@ TEST(Statistics, WholeImageClosedForm) {
   std::vector<double> want(64);
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 8; ++j)
-      want[i * 8 + j] = (n / (n - 1)) * (n / (n - 1)) * sum_aa[i * 8 + j] -
-                        n / ((n - 1) * (n - 1)) * s[i] * s[j];
+      want[i * 8 + j] =
+          (n / (n - 1)) * (n / (n - 1)) * sum_aa[i * 8 + j] - n / ((n - 1) * (n - 1)) * s[i] * s[j];
   expect_close(stats.dense_l(), want, 8, "closed-form L");
   EXPECT_EQ(stats.num_columns(), 9);
 }
@@ -338,8 +340,8 @@ TEST(Statistics, ThreadCountDoesNotChangeBits) {
     const auto images = random_images(40, gh, gw, k, kind, 1234);
     for (int w : {1, -1}) {
       for (auto op : {smt::Operator::kSecond, smt::Operator::kFirst}) {
-        SCOPED_TRACE(testing::Message() << "diag " << diag << " w " << w << " op "
-                                        << smt::to_string(op));
+        SCOPED_TRACE(testing::Message()
+                     << "diag " << diag << " w " << w << " op " << smt::to_string(op));
         smt::OperatorSpec spec{op, w, smt::ZeroCode::kDrop};
         smt::SmtStatistics s1(k, diag, spec), s2(k, diag, spec), s3(k, diag, spec);
         s1.add_images(ptrs(images), gh, gw, quiet(1));

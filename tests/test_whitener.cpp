@@ -58,7 +58,8 @@ std::vector<double> direct_covariance(const std::vector<float>& x, int n) {
 }
 
 void add_chunked(smt::MomentAccumulator& acc, const float* x, int n) {
-  for (int s = 0; s < n; s += kChunk) acc.add(x + static_cast<std::size_t>(s) * kDim, std::min(kChunk, n - s));
+  for (int s = 0; s < n; s += kChunk)
+    acc.add(x + static_cast<std::size_t>(s) * kDim, std::min(kChunk, n - s));
 }
 
 std::vector<double> matmul(const std::vector<double>& a, const std::vector<double>& b, int d) {

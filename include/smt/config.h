@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 namespace smt {
 
@@ -19,7 +18,7 @@ enum class Operator { kSecond, kFirst };
 
 struct Config {
   // Data
-  bool flip = true;          // append horizontal flips of the training images
+  bool flip = true;              // append horizontal flips of the training images
   std::int64_t train_limit = 0;  // 0: all
   std::int64_t test_limit = 0;   // 0: all
   std::int64_t validation = 0;   // >0: evaluate on the last N training images instead
@@ -53,7 +52,7 @@ struct Config {
   double knn_temperature = 0.03;
   // Execution
   std::uint64_t seed = 0;
-  int threads = 0;  // 0: all cores
+  int threads = 0;         // 0: all cores
   int batch_images = 512;  // images per streaming batch
 
   bool vector_quantization() const { return threshold >= 1.0; }
@@ -71,9 +70,9 @@ struct Config {
 // One declared parameter: the single source of truth for its name, help,
 // bounds and how to read/write it.
 struct ParamSpec {
-  std::string name;      // kebab-case, as on the command line and in JSON
-  std::string help;      // one line, includes the default
-  std::string type;      // "int", "float", "bool", "choice"
+  std::string name;  // kebab-case, as on the command line and in JSON
+  std::string help;  // one line, includes the default
+  std::string type;  // "int", "float", "bool", "choice"
   std::vector<std::string> choices;
   double min = 0, max = 0;  // inclusive bounds for numbers
   std::function<nlohmann::json(const Config&)> get;

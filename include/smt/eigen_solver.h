@@ -20,7 +20,7 @@ struct EigenResult {
   std::vector<double> values;   // m eigenvalues, ascending
   std::vector<double> vectors;  // n x m, column-major; B-orthonormal (U^T B U = I)
   std::string method;
-  int iterations = 0;          // subspace iterations (0 for dense)
+  int iterations = 0;           // subspace iterations (0 for dense)
   double max_rel_residual = 0;  // max_i standard-form residual / largest eigenvalue
 };
 

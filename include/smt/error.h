@@ -40,9 +40,9 @@ std::string str_cat(const Parts&... parts) {
 
 // SMT_CHECK(cond, parts...): throw smt::Error carrying the failed expression
 // and the message when cond is false.
-#define SMT_CHECK(cond, ...)                                                              \
-  do {                                                                                    \
-    if (!(cond))                                                                          \
-      ::smt::throw_error(__FILE__, __LINE__,                                              \
-                         ::smt::str_cat(__VA_ARGS__, " [check failed: " #cond "]"));      \
+#define SMT_CHECK(cond, ...)                                                         \
+  do {                                                                               \
+    if (!(cond))                                                                     \
+      ::smt::throw_error(__FILE__, __LINE__,                                         \
+                         ::smt::str_cat(__VA_ARGS__, " [check failed: " #cond "]")); \
   } while (0)

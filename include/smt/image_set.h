@@ -19,9 +19,7 @@ struct ImageSet {
   std::string source;  // where it came from, for messages
 
   std::size_t size() const { return labels.size(); }
-  std::size_t image_size() const {
-    return static_cast<std::size_t>(height) * width * channels;
-  }
+  std::size_t image_size() const { return static_cast<std::size_t>(height) * width * channels; }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_size(); }
 
   // The first n images (n >= size() keeps all).

@@ -3,9 +3,8 @@
 // loaded through one versioned, checksummed file format.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "smt/config.h"
 #include "smt/dictionary.h"
@@ -32,7 +31,9 @@ class SmtModel {
     return PatchExtractor(height, width, channels, config.patch_size, config.stride,
                           config.context);
   }
-  SparseCoder coder() const { return SparseCoder(dictionary, config.threshold, config.code_values); }
+  SparseCoder coder() const {
+    return SparseCoder(dictionary, config.threshold, config.code_values);
+  }
   int pooled_grid() const;
   // Length of one image's feature vector: pooled cells x embed_dim.
   std::size_t feature_dim() const;

@@ -24,8 +24,7 @@ class PatchExtractor {
   // i * grid_w() + j, its entries ordered (dy, dx, channel). Pixels are scaled
   // to [0, 1]; `flip` mirrors the image left-right first. `scratch` is reused
   // between calls to avoid allocation in hot loops.
-  void extract(const std::uint8_t* image, bool flip, float* out,
-               std::vector<float>& scratch) const;
+  void extract(const std::uint8_t* image, bool flip, float* out, std::vector<float>& scratch) const;
 
  private:
   int height_, width_, channels_, patch_size_, stride_, context_;

@@ -18,9 +18,9 @@ class SectionWriter;
 class SectionReader;
 
 struct ProjectionReport {
-  int active_atoms = 0;              // atoms used by at least one training patch
-  double v_reg = 0;                  // absolute eps added to V's diagonal
-  std::vector<double> eigenvalues;   // skip + d smallest, ascending (skipped ones first)
+  int active_atoms = 0;             // atoms used by at least one training patch
+  double v_reg = 0;                 // absolute eps added to V's diagonal
+  std::vector<double> eigenvalues;  // skip + d smallest, ascending (skipped ones first)
   std::string method;
   int iterations = 0;
   double max_rel_residual = 0;

@@ -17,7 +17,7 @@ namespace smt {
 
 struct OperatorSpec {
   Operator op = Operator::kSecond;
-  int neighborhood = -1;            // half-size in patches; -1: whole image
+  int neighborhood = -1;                 // half-size in patches; -1: whole image
   ZeroCode zero_code = ZeroCode::kDrop;  // what fallback (zero-code) patches do in training
 };
 
@@ -38,7 +38,7 @@ class SmtStatistics {
   bool diagonal_v() const { return diagonal_v_; }
   std::int64_t num_patches() const { return patches_; }  // M
   std::int64_t num_images() const { return images_; }
-  std::int64_t num_columns() const { return columns_; }   // columns of D used
+  std::int64_t num_columns() const { return columns_; }  // columns of D used
   const OperatorSpec& spec() const { return spec_; }
 
   // Raw accumulators: V_sum = M V (K values if diagonal, else K x K), and L;
