@@ -140,8 +140,8 @@ std::vector<ParamSpec> make_specs() {
                                  "dictionary learning: greedy cosine-threshold patch selection or "
                                  "spherical k-means (default greedy)"));
   s.push_back(real("dict-threshold", &Config::dict_threshold, -1, 1,
-                   "greedy dictionary: accept a patch whose cosine with every accepted atom is "
-                   "<= this (default 0.35)"));
+                   "greedy dictionary (and the start of k-means): accept a patch whose cosine "
+                   "with every accepted atom is <= this (default 0.35)"));
   s.push_back(integer("dict-max-candidates", &Config::dict_max_candidates, 0, 1e12,
                       "greedy dictionary: give up after this many candidate patches; "
                       "0 = 200 x dict-size"));

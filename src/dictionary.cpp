@@ -9,6 +9,7 @@
 #include "smt/binary_format.h"
 #include "smt/error.h"
 #include "smt/patch_source.h"
+#include "smt/sparse_coder.h"
 
 namespace smt {
 
@@ -121,22 +122,34 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   std::vector<float> atoms = fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
   std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
   std::vector<double> counts(size, 0.0);
-  std::vector<float> cand, sims, best_sim;
+  std::vector<float> cand, best_sim;
   std::vector<int> assign;
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
     sample_patches(src, rng, batch, cand);
-    sims.resize(static_cast<std::size_t>(batch) * size);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, size, dim, 1.0f, cand.data(), dim,
-                atoms.data(), dim, 0.0f, sims.data(), size);
+    // Assignment by the sparse coder's vector quantisation (the fused kernel
+    // where available): no batch x size similarity matrix is stored.
+    const Dictionary current(size, dim, atoms);
+    const SparseCoder coder(current, 1.0, CodeValues::kBinary);
     assign.assign(batch, -1);
     best_sim.assign(batch, 2.0f);
-#pragma omp parallel for schedule(static)
-    for (int r = 0; r < batch; ++r) {
-      if (is_zero(cand.data() + static_cast<std::size_t>(r) * dim, dim)) continue;
-      const float* s = sims.data() + static_cast<std::size_t>(r) * size;
-      assign[r] = static_cast<int>(std::max_element(s, s + size) - s);
-      best_sim[r] = s[assign[r]];
+    constexpr int kChunk = 1024;
+    const int chunks = (batch + kChunk - 1) / kChunk;
+#pragma omp parallel
+    {
+      SparseCoder::Scratch scratch;
+      PatchCodes codes;
+#pragma omp for schedule(dynamic, 1)
+      for (int ch = 0; ch < chunks; ++ch) {
+        const int r0 = ch * kChunk, rn = std::min(kChunk, batch - r0);
+        codes.clear();
+        coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, codes, scratch);
+        for (int i = 0; i < rn; ++i) {
+          if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
+          assign[r0 + i] = codes.atoms[codes.begin(i)];
+          best_sim[r0 + i] = scratch.best[i];
+        }
+      }
     }
     std::vector<char> hit(size, 0);
     // Sequential update in batch order keeps the result deterministic.
