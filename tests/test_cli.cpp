@@ -450,31 +450,41 @@ TEST(Cli, OutOfRangeConfigValueIsReported) {
   expect_clean_failure(tmp, run_with(tmp, {}, {"--config", cfg}), {cfg, "whiten-tol"});
 }
 
+// Fits a model on the test's small dataset; returns its path ("" on failure).
+std::string fit_small_model(const TempDir& tmp) {
+  const std::string model = tmp.file("x.smtm");
+  RunResult fit =
+      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
+  EXPECT_EQ(fit.exit_code, 0) << fit.err;
+  return fit.exit_code == 0 ? model : "";
+}
+
+RunResult embed_with(const TempDir& tmp, const std::string& model) {
+  return run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
+                       tmp.out("f.npy"), "--labels-out", tmp.out("l.npy")});
+}
+
 TEST(Cli, EmbedWithGarbageModelIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
   const std::string model = tmp.file("garbage.smtm");
   write_bytes(model, "this is not a model file, just some text\n");
-  RunResult r = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
-                              tmp.out("f.npy"), "--labels-out", tmp.out("l.npy")});
+  RunResult r = embed_with(tmp, model);
   expect_clean_failure(tmp, r, {model});
 }
 
 TEST(Cli, EmbedWithTruncatedModelIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
-  const std::string model = tmp.file("x.smtm");
-  RunResult fit =
-      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
-  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const std::string model = fit_small_model(tmp);
+  ASSERT_FALSE(model.empty());
   const std::string bytes = read_bytes(model);
   ASSERT_GT(bytes.size(), 64u);
   for (std::size_t keep : {bytes.size() / 2, bytes.size() - 1, std::size_t{10}}) {
     SCOPED_TRACE("model truncated to " + std::to_string(keep) + " of " +
                  std::to_string(bytes.size()) + " bytes");
     write_bytes(model, bytes.substr(0, keep));
-    RunResult r = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
-                                tmp.out("f.npy"), "--labels-out", tmp.out("l.npy")});
+    RunResult r = embed_with(tmp, model);
     expect_clean_failure(tmp, r, {model});
   }
 }
@@ -482,10 +492,8 @@ TEST(Cli, EmbedWithTruncatedModelIsReported) {
 TEST(Cli, EmbedWithCorruptedModelIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
-  const std::string model = tmp.file("x.smtm");
-  RunResult fit =
-      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
-  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const std::string model = fit_small_model(tmp);
+  ASSERT_FALSE(model.empty());
   std::string bytes = read_bytes(model);
   ASSERT_GT(bytes.size(), 64u);
   // Flip bits in the middle of the payload: a checksum or a size check must catch it.
@@ -509,10 +517,8 @@ TEST(Cli, ModelIntoMissingDirectoryIsReported) {
 TEST(Cli, EmbedOutIntoMissingDirectoryIsReported) {
   TempDir tmp;
   write_dataset(tmp.data());
-  const std::string model = tmp.file("x.smtm");
-  RunResult fit =
-      run_smt(tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model}, small_settings()));
-  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+  const std::string model = fit_small_model(tmp);
+  ASSERT_FALSE(model.empty());
   RunResult r = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--out",
                               tmp.out("no-such-dir/f.npy")});
   expect_clean_failure(tmp, r, {"no-such-dir"});
