@@ -56,6 +56,12 @@ struct SparseVec {
   }
 };
 
+// acc += scale * alpha_p for patch p's code.
+void add_patch(SparseVec& acc, const PatchCodes& codes, int p, double scale) {
+  for (auto e = codes.begin(p); e < codes.end(p); ++e)
+    acc.add(codes.atoms[e], scale * codes.value(p, e));
+}
+
 struct ImageTerms {
   RankOneTerms v, l;
   std::int64_t columns = 0;
@@ -189,8 +195,7 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
               out.v.diagonal.emplace_back(codes.atoms[e], a * a);
             }
           } else {
-            for (auto e = codes.begin(p); e < codes.end(p); ++e)
-              acc.add(codes.atoms[e], codes.value(p, e));
+            add_patch(acc, codes, p, 1.0);
             acc.flush_to(out.v);
             out.v.close_term(1.0);
           }
@@ -213,13 +218,11 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 out.l.diagonal.emplace_back(codes.atoms[e], a * v * v);
               }
             } else {
-              for (auto e = codes.begin(p); e < codes.end(p); ++e)
-                acc.add(codes.atoms[e], codes.value(p, e));
+              add_patch(acc, codes, p, 1.0);
               acc.flush_to(out.l);
               out.l.close_term(a);
             }
-            for (auto e = codes.begin(p); e < codes.end(p); ++e)
-              acc2.add(codes.atoms[e], codes.value(p, e));
+            add_patch(acc2, codes, p, 1.0);
           }
           acc2.flush_to(out.l);
           out.l.close_term(-b);
@@ -242,12 +245,10 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 for (int b = j0; b <= j1; ++b) {
                   const int q = a * gw + b;
                   if (q == p || !on[q]) continue;
-                  for (auto e = codes.begin(q); e < codes.end(q); ++e)
-                    acc.add(codes.atoms[e], -inv * codes.value(q, e));
+                  add_patch(acc, codes, q, -inv);
                 }
               }
-              for (auto e = codes.begin(p); e < codes.end(p); ++e)
-                acc.add(codes.atoms[e], codes.value(p, e));
+              add_patch(acc, codes, p, 1.0);
               acc.flush_to(out.l);
               out.l.close_term(1.0);
               ++out.columns;
@@ -257,10 +258,8 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 for (int b = j0; b <= j1; ++b) {
                   const int q = a * gw + b;
                   if (q <= p || !on[q]) continue;
-                  for (auto e = codes.begin(p); e < codes.end(p); ++e)
-                    acc.add(codes.atoms[e], codes.value(p, e));
-                  for (auto e = codes.begin(q); e < codes.end(q); ++e)
-                    acc.add(codes.atoms[e], -codes.value(q, e));
+                  add_patch(acc, codes, p, 1.0);
+                  add_patch(acc, codes, q, -1.0);
                   acc.flush_to(out.l);
                   out.l.close_term(1.0);
                   ++out.columns;
