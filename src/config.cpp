@@ -123,6 +123,9 @@ std::vector<ParamSpec> make_specs() {
                       "hold out the last N training images and evaluate on them instead of the "
                       "test split: for choosing settings without touching the test set; 0 = off"));
   // Patches
+  s.push_back(boolean("grayscale", &Config::grayscale,
+                      "convert colour images to luma (BT.601) before extracting patches "
+                      "(default false)"));
   s.push_back(
       integer("patch-size", &Config::patch_size, 1, 64, "patch side in pixels (default 6)"));
   s.push_back(integer("stride", &Config::stride, 1, 64, "patch stride in pixels (default 1)"));
@@ -188,6 +191,9 @@ std::vector<ParamSpec> make_specs() {
       integer("threads", &Config::threads, 0, 4096, "worker threads; 0 = all cores (default 0)"));
   s.push_back(integer("batch-images", &Config::batch_images, 1, 1e6,
                       "images per streaming batch (default 512)"));
+  s.push_back(real("memory-limit", &Config::memory_limit_gb, 0, 1e6,
+                   "memory budget in GiB: sets how many training codes are kept for the k-NN "
+                   "and the k-NN block size; 0 = 60 % of physical memory (default 0)"));
   return s;
 }
 

@@ -3,9 +3,11 @@
 #include <cblas.h>
 #include <omp.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 
 #include "smt/error.h"
 #include "smt/knn.h"
@@ -38,7 +40,68 @@ nlohmann::json RunMetrics::to_json(double total) const {
   s["total"] = total;
   j["seconds"] = s;
   j["peak_rss_bytes"] = peak_rss_bytes();
+  j["disk_write_bytes"] = disk_write_bytes();
   return j;
+}
+
+std::int64_t current_rss_bytes() {
+  std::ifstream f("/proc/self/statm");
+  std::int64_t pages = 0, resident = 0;
+  if (!(f >> pages >> resident)) return 0;
+  return resident * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::int64_t disk_write_bytes() {
+  std::ifstream f("/proc/self/io");
+  std::string key;
+  std::int64_t value = 0;
+  while (f >> key >> value)
+    if (key == "write_bytes:") return value;
+  return -1;
+}
+
+nlohmann::json MemoryPlan::to_json() const {
+  return {{"limit_bytes", limit},         {"base_bytes", base},
+          {"fit_fixed_bytes", fit_fixed}, {"knn_fixed_bytes", knn_fixed},
+          {"code_cache_bytes", code_cache}, {"knn_block_images", knn_block_images}};
+}
+
+MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t test_images) {
+  MemoryPlan p;
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  if (cfg.memory_limit_gb > 0) {
+    p.limit = static_cast<std::size_t>(cfg.memory_limit_gb * gib);
+  } else {
+    const double phys =
+        static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    p.limit = static_cast<std::size_t>(0.6 * phys);
+  }
+  p.base = static_cast<std::size_t>(current_rss_bytes()) + (std::size_t{256} << 20);
+  const std::size_t k = static_cast<std::size_t>(cfg.dict_size);
+  // Statistics: L and (unless codes are one-hot) V as K x K doubles, plus the
+  // solver's dense copies (standard-form matrix, eigenvectors, workspace).
+  p.fit_fixed = (cfg.vector_quantization() ? 4 : 5) * k * k * sizeof(double);
+  const int g_h = (height - cfg.patch_size) / cfg.stride + 1;
+  const int g_w = (width - cfg.patch_size) / cfg.stride + 1;
+  const int o_h = g_h >= cfg.pool_window ? (g_h - cfg.pool_window) / cfg.pool_stride + 1 : 0;
+  const int o_w = g_w >= cfg.pool_window ? (g_w - cfg.pool_window) / cfg.pool_stride + 1 : 0;
+  const std::size_t fdim = static_cast<std::size_t>(std::max(o_h, 1)) * std::max(o_w, 1) *
+                           static_cast<std::size_t>(cfg.embed_dim);
+  const std::size_t test_bytes = test_images * fdim * sizeof(float);
+  // A k-NN block of training features: up to 5 % of the budget, 16..4096 images.
+  const std::size_t per_image = fdim * sizeof(float) + test_images * sizeof(float);
+  p.knn_block_images =
+      std::clamp<std::size_t>(p.limit / 20 / std::max<std::size_t>(per_image, 1), 16, 4096);
+  p.knn_fixed = test_bytes + p.knn_block_images * per_image;
+  const std::size_t need = p.base + std::max(p.fit_fixed, p.knn_fixed);
+  auto in_gib = [&](std::size_t b) { return std::round(static_cast<double>(b) / gib * 100) / 100; };
+  SMT_CHECK(need <= p.limit, "--memory-limit ", in_gib(p.limit), " GiB is below the ",
+            in_gib(need), " GiB this run needs at least (", in_gib(p.fit_fixed), " GiB for the ",
+            k, "x", k, " statistics and their solve, ", in_gib(test_bytes),
+            " GiB for the features of ", test_images, " test images, ", in_gib(p.base),
+            " GiB already in use); raise --memory-limit or lower --dict-size / --test-limit");
+  p.code_cache = p.limit - need;
+  return p;
 }
 
 std::int64_t peak_rss_bytes() {
@@ -89,7 +152,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   model.config = cfg;
   model.height = train.height;
   model.width = train.width;
-  model.channels = train.channels;
+  model.channels = cfg.grayscale ? 1 : train.channels;
   model.num_classes = train.num_classes;
   const PatchExtractor ex = model.extractor();
   const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
@@ -99,7 +162,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
   {
-    const PatchSource raw(train, ex, nullptr, cfg.flip);
+    const PatchSource raw(train, ex, nullptr, cfg.flip, cfg.grayscale);
     std::vector<MomentAccumulator> parts(threads, MomentAccumulator(ex.dim()));
 #pragma omp parallel num_threads(threads)
     {
@@ -117,7 +180,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   metrics.add_seconds("whitening", t_white.seconds());
   ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
 
-  const PatchSource src(train, ex, &model.whitener, cfg.flip);
+  const PatchSource src(train, ex, &model.whitener, cfg.flip, cfg.grayscale);
   // 2. Dictionary.
   Timer t_dict;
   model.dictionary = Dictionary::fit(src, cfg, ctx);
@@ -159,12 +222,21 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     stats_seconds += t_stats.seconds();
     if (caching) {
       for (std::size_t i = 0; i < bn; ++i) {
+        codes[i].offsets.shrink_to_fit();
+        codes[i].atoms.shrink_to_fit();
+        codes[i].values.shrink_to_fit();
+        codes[i].fallback.shrink_to_fit();
         cached_bytes += codes[i].bytes();
         keep->images.push_back(std::move(codes[i]));
         codes[i] = PatchCodes();
       }
-      if (cached_bytes > options.code_cache_bytes) {
-        ctx.log(str_cat("training codes exceed the ", options.code_cache_bytes >> 20,
+      // Projected from the images so far, so that a set that cannot fit is
+      // dropped early instead of after filling the budget.
+      const double projected = static_cast<double>(cached_bytes) / static_cast<double>(b0 + bn) *
+                               static_cast<double>(n_aug);
+      if (projected > static_cast<double>(options.code_cache_bytes)) {
+        ctx.log(str_cat("training codes (~", static_cast<std::int64_t>(projected / (1 << 20)),
+                        " MiB) exceed the ", options.code_cache_bytes >> 20,
                         " MiB cache budget: they will be recomputed for the k-NN"));
         caching = false;
         std::vector<PatchCodes>().swap(keep->images);
@@ -174,6 +246,8 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   }
   progress.finish();
   if (keep) keep->complete = caching;
+  metrics.extra()["train_codes_cached"] = caching;
+  metrics.extra()["train_code_bytes"] = caching ? cached_bytes : 0;
   const double code_seconds = t_code.seconds();
   metrics.add_seconds("coding", code_seconds - stats_seconds);
   metrics.add_seconds("statistics", stats_seconds);
@@ -214,7 +288,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
 void compute_features(const SmtModel& model, const ImageSet& images, bool flip, std::size_t begin,
                       std::size_t end, float* out, const Context& ctx, const TrainCodes* cached) {
   const PatchExtractor ex = model.extractor();
-  const PatchSource src(images, ex, &model.whitener, flip);
+  const PatchSource src(images, ex, &model.whitener, flip, model.config.grayscale);
   SMT_CHECK(end <= src.num_images() && begin <= end, "feature range out of bounds");
   const SparseCoder coder = model.coder();
   const int g = ex.grid_h(), d = model.projection.embed_dim();
@@ -244,7 +318,8 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
 }
 
 EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
-                        const Context& ctx, RunMetrics& metrics, const TrainCodes* cached) {
+                        const Context& ctx, RunMetrics& metrics, const TrainCodes* cached,
+                        const EvalOptions& options) {
   const Config& cfg = model.config;
   SMT_CHECK(test.size() >= 1, "the test set is empty");
   const std::size_t fdim = model.feature_dim();
@@ -269,8 +344,11 @@ EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const Imag
   SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, "--knn-k ", cfg.knn_k, " exceeds the ",
             n_aug, " training images");
   KnnAccumulator knn(test_features.data(), test.size(), fdim, cfg.knn_k);
-  const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip);
-  const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+  const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
+  const std::size_t batch = options.block_images > 0
+                                ? options.block_images
+                                : static_cast<std::size_t>(cfg.batch_images);
+  metrics.extra()["knn_block_images"] = batch;
   std::vector<float> block(batch * fdim);
   std::vector<int> labels(batch);
   double embed_seconds = 0;

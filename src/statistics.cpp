@@ -1,8 +1,10 @@
 #include "smt/statistics.h"
 
+#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "smt/error.h"
 
@@ -64,81 +66,192 @@ void add_patch(SparseVec& acc, const PatchCodes& codes, int p, double scale) {
 
 struct ImageTerms {
   RankOneTerms v, l;
+  RankOneTerms outer;  // whole-image window: the -b S S^T term
   std::int64_t columns = 0;
+  void clear() {
+    v.clear();
+    l.clear();
+    outer.clear();
+    columns = 0;
+  }
 };
+
+// One record per flattened entry, so that an item's data shares a cache line.
+struct FlatEntry {
+  std::uint32_t atom, term_end;
+  double val, wval;
+};
+
+}  // namespace
+
+// Buffers reused from chunk to chunk and call to call: fresh allocations of
+// this size come from mmap and cost a page fault per 4 KiB on every chunk.
+struct SmtStatistics::Workspace {
+  std::vector<ImageTerms> terms;
+  std::vector<FlatEntry> ent;
+  std::vector<std::vector<std::uint32_t>> counts;
+  std::vector<std::uint32_t> row_start, item;
+  std::vector<double> dense;
+};
+
+namespace {
 
 // Applies sum_t w_t v_t v_t^T (upper triangle) and the diagonal parts of a
 // chunk of images to m. Scattered updates into a K x K matrix miss the cache
-// on every access, so the entries are first bucketed by row; each row is then
-// accumulated in a private, cache-resident K-vector and added to the matrix
-// once. Every row sums its contributions in (image, term, entry) order, so the
-// result does not depend on the thread count.
-void apply_terms(const std::vector<ImageTerms>& all, bool for_v, std::vector<double>& m, int k,
-                 bool diagonal_only, int threads) {
+// on every access, so the entries are first bucketed by row (a parallel
+// counting sort); each row is then accumulated in a private, cache-resident
+// K-vector and added to the matrix once. Every row sums its contributions in
+// (image, term, entry) order, so the result does not depend on the thread
+// count. When `also` is given, every row is added a second time, scaled by
+// also_scale, into *also: the whole-image window adds a_full * alpha alpha^T to
+// L for every term it adds to V, so one pass over the entries serves both.
+void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*which,
+                 SmtStatistics::Workspace& ws, std::vector<double>& m, int k, bool diagonal_only,
+                 int threads,
+                 std::vector<double>* also = nullptr, double also_scale = 0.0) {
   const std::size_t kk = static_cast<std::size_t>(k);
   for (const ImageTerms& it : all) {
-    for (const auto& [i, x] : (for_v ? it.v : it.l).diagonal)
-      m[diagonal_only ? i : i * kk + i] += x;
+    for (const auto& [i, x] : (it.*which).diagonal) {
+      const std::size_t at = diagonal_only ? i : i * kk + i;
+      m[at] += x;
+      if (also) (*also)[at] += also_scale * x;
+    }
   }
   if (diagonal_only) return;
-  // Flatten the chunk's terms.
-  std::vector<std::pair<std::uint32_t, double>> entries;
-  std::vector<std::uint32_t> term_end;  // entries of term t end at term_end[t]
-  std::vector<double> weight;
-  for (const ImageTerms& it : all) {
-    const RankOneTerms& r = for_v ? it.v : it.l;
-    for (std::size_t t = 0; t < r.weights.size(); ++t) {
-      entries.insert(entries.end(), r.entries.begin() + r.starts[t],
-                     r.entries.begin() + r.starts[t + 1]);
-      term_end.push_back(static_cast<std::uint32_t>(entries.size()));
-      weight.push_back(r.weights[t]);
-    }
-  }
-  if (entries.empty()) return;
-  // Bucket (term, entry position) by the entry's row.
-  std::vector<std::uint32_t> start(kk + 1, 0);
-  for (const auto& e : entries) ++start[e.first + 1];
-  for (std::size_t i = 0; i < kk; ++i) start[i + 1] += start[i];
-  std::vector<std::uint32_t> item_pos(entries.size()), item_term(entries.size());
-  {
-    std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
-    std::uint32_t t = 0;
-    for (std::uint32_t a = 0; a < entries.size(); ++a) {
-      while (a >= term_end[t]) ++t;
-      const std::uint32_t slot = fill[entries[a].first]++;
-      item_pos[slot] = a;
-      item_term[slot] = t;
-    }
-  }
+  // Flatten the chunk's terms: entry e holds its atom, its value times the
+  // term's weight (wv), its plain value and the end of its term.
+  const std::size_t n_img = all.size();
+  std::vector<std::size_t> img_start(n_img + 1, 0);
+  for (std::size_t g = 0; g < n_img; ++g)
+    img_start[g + 1] = img_start[g] + (all[g].*which).entries.size();
+  const std::size_t n_entries = img_start[n_img];
+  if (n_entries == 0) return;
+  SMT_CHECK(n_entries < (std::size_t{1} << 32), "statistics chunk too large");
+  std::vector<FlatEntry>& ent = ws.ent;
+  ent.resize(n_entries);
+  // Counting sort of entry positions by row, in parallel: thread t counts
+  // the rows of its images, then fills its own slots of every row's bucket.
+  std::vector<std::vector<std::uint32_t>>& counts = ws.counts;
+  counts.resize(threads);
+  for (auto& c : counts) c.assign(kk, 0);
+  std::vector<std::uint32_t>& row_start = ws.row_start;
+  std::vector<std::uint32_t>& item = ws.item;
+  row_start.assign(kk + 1, 0);
+  item.resize(n_entries);
 #pragma omp parallel num_threads(threads)
   {
+    const int t = omp_get_thread_num();
+    const std::size_t g0 = n_img * t / threads, g1 = n_img * (t + 1) / threads;
+    std::vector<std::uint32_t>& cnt = counts[t];
+    for (std::size_t g = g0; g < g1; ++g) {
+      const RankOneTerms& r = all[g].*which;
+      const std::size_t base = img_start[g];
+      for (std::size_t u = 0; u < r.weights.size(); ++u) {
+        for (std::uint32_t e = r.starts[u]; e < r.starts[u + 1]; ++e) {
+          const auto& [i, x] = r.entries[e];
+          ent[base + e] = {i, static_cast<std::uint32_t>(base + r.starts[u + 1]), x,
+                           r.weights[u] * x};
+          ++cnt[i];
+        }
+      }
+    }
+#pragma omp barrier
+#pragma omp single
+    {
+      std::uint32_t run = 0;
+      for (std::size_t i = 0; i < kk; ++i) {
+        row_start[i] = run;
+        for (int u = 0; u < threads; ++u) {
+          const std::uint32_t c = counts[u][i];
+          counts[u][i] = run;  // becomes thread u's next slot in row i
+          run += c;
+        }
+      }
+      row_start[kk] = run;
+    }
+    for (std::size_t e = img_start[g0]; e < img_start[g1]; ++e) item[cnt[ent[e].atom]++] = static_cast<std::uint32_t>(e);
+#pragma omp barrier
     std::vector<double> acc(kk, 0.0);
     std::vector<char> mark(kk, 0);
     std::vector<std::uint32_t> touched;
 #pragma omp for schedule(dynamic, 16)
     for (int i = 0; i < k; ++i) {
-      if (start[i] == start[i + 1]) continue;
-      for (std::uint32_t s = start[i]; s < start[i + 1]; ++s) {
-        const std::uint32_t a = item_pos[s], t = item_term[s];
-        const double wi = weight[t] * entries[a].second;
-        for (std::uint32_t c = a; c < term_end[t]; ++c) {
-          const std::uint32_t j = entries[c].first;
+      const std::uint32_t s0 = row_start[i], s1 = row_start[i + 1];
+      if (s0 == s1) continue;
+      for (std::uint32_t s = s0; s < s1; ++s) {
+        // The entries of each item's term lie elsewhere in memory: fetch a
+        // few items ahead.
+        if (s + 6 < s1) __builtin_prefetch(&ent[item[s + 6]]);
+        const std::uint32_t a = item[s];
+        const double wi = ent[a].wval;
+        const std::uint32_t end = ent[a].term_end;
+        for (std::uint32_t c = a; c < end; ++c) {
+          const std::uint32_t j = ent[c].atom;
           if (!mark[j]) {
             mark[j] = 1;
             touched.push_back(j);
           }
-          acc[j] += wi * entries[c].second;
+          acc[j] += wi * ent[c].val;
         }
       }
       double* row = m.data() + static_cast<std::size_t>(i) * kk;
+      double* also_row = also ? also->data() + static_cast<std::size_t>(i) * kk : nullptr;
       for (std::uint32_t j : touched) {
         row[j] += acc[j];
+        if (also_row) also_row[j] += also_scale * acc[j];
         acc[j] = 0.0;
         mark[j] = 0;
       }
       touched.clear();
     }
   }
+}
+
+// Applies the outer-product terms sum_t w_t s_t s_t^T as one BLAS-3 rank-B
+// update per sign: the columns sqrt(|w_t|) s_t are laid out densely (K x B) and
+// dsyrk adds their Gram matrix to the upper triangle. Costs K^2 flop per term
+// however many atoms s_t holds, which beats scattered updates once s_t has
+// more than about K/4 entries (whole images under threshold coding).
+void apply_outer_dense(const std::vector<ImageTerms>& all, SmtStatistics::Workspace& ws,
+                       std::vector<double>& m, int k) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  for (const double sign : {1.0, -1.0}) {
+    std::size_t cols = 0;
+    for (const ImageTerms& it : all)
+      for (double w : it.outer.weights) cols += (w * sign > 0);
+    if (cols == 0) continue;
+    std::vector<double>& s = ws.dense;  // row-major K x cols
+    s.assign(kk * cols, 0.0);
+    std::size_t c = 0;
+    for (const ImageTerms& it : all) {
+      const RankOneTerms& r = it.outer;
+      for (std::size_t t = 0; t < r.weights.size(); ++t) {
+        if (r.weights[t] * sign <= 0) continue;
+        const double root = std::sqrt(std::abs(r.weights[t]));
+        for (std::uint32_t e = r.starts[t]; e < r.starts[t + 1]; ++e)
+          s[r.entries[e].first * cols + c] = root * r.entries[e].second;
+        ++c;
+      }
+    }
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, static_cast<int>(cols), sign,
+                s.data(), static_cast<int>(cols), 1.0, m.data(), k);
+  }
+}
+
+// Chooses the dense path when it does fewer operations, counting a scattered
+// update as ~16 flop (a cache miss against FMAs at full vector width).
+bool outer_prefers_dense(const std::vector<ImageTerms>& all, int k, OuterProducts policy) {
+  if (policy != OuterProducts::kAuto) return policy == OuterProducts::kDense;
+  double sparse = 0, dense = 0;
+  for (const ImageTerms& it : all) {
+    const RankOneTerms& r = it.outer;
+    for (std::size_t t = 0; t < r.weights.size(); ++t) {
+      const double nnz = r.starts[t + 1] - r.starts[t];
+      sparse += 16.0 * nnz * nnz;
+      dense += static_cast<double>(k) * k;
+    }
+  }
+  return dense > 0 && dense < sparse;
 }
 
 }  // namespace
@@ -166,10 +279,19 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
   for (const PatchCodes* codes : images)
     SMT_CHECK(codes->num_patches() == npatch, "image has ", codes->num_patches(),
               " coded patches, expected ", npatch, " (", gh, "x", gw, " grid)");
-  std::vector<ImageTerms> terms;
+  // a_full: the factor of sum alpha alpha^T in L for an image whose patches
+  // are all included (see the closed form below).
+  const double np = npatch;
+  const double a_full =
+      npatch < 2 ? 0.0 : second ? (np / (np - 1)) * (np / (np - 1)) : np;
+  const bool v_feeds_l = whole && !diagonal_v_;
+  if (!work_) work_ = std::make_shared<Workspace>();
+  Workspace& ws = *work_;
+  std::vector<ImageTerms>& terms = ws.terms;
   for (int c0 = 0; c0 < n_img; c0 += chunk) {
     const int cn = std::min(chunk, n_img - c0);
-    terms.assign(cn, ImageTerms{});
+    terms.resize(cn);
+    for (ImageTerms& t : terms) t.clear();
     std::int64_t added_patches = 0;
 #pragma omp parallel num_threads(threads) reduction(+ : added_patches)
     {
@@ -205,11 +327,23 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
           // S = sum_p alpha_p:
           //   second derivative: (n/(n-1))^2 sum alpha alpha^T - n/(n-1)^2 S S^T
           //   first derivative:  n sum alpha alpha^T - S S^T
-          if (n_on < 2) continue;
+          // For dense V the sum alpha alpha^T part reaches L through V's pass,
+          // scaled by a_full (the factor of an image with every patch
+          // included); only images with fewer included patches add a
+          // correction here.
           const double n = n_on;
-          const double a = second ? (n / (n - 1)) * (n / (n - 1)) : n;
+          const double a = n_on < 2 ? 0.0 : second ? (n / (n - 1)) * (n / (n - 1)) : n;
+          if (n_on >= 2) out.columns = second ? n_on : static_cast<std::int64_t>(n_on) * (n_on - 1) / 2;
+          if (!diagonal_v_ && a != a_full) {
+            for (int p = 0; p < npatch; ++p) {
+              if (!on[p]) continue;
+              add_patch(acc, codes, p, 1.0);
+              acc.flush_to(out.l);
+              out.l.close_term(a - a_full);
+            }
+          }
+          if (n_on < 2) continue;
           const double b = second ? n / ((n - 1) * (n - 1)) : 1.0;
-          out.columns = second ? n_on : static_cast<std::int64_t>(n_on) * (n_on - 1) / 2;
           for (int p = 0; p < npatch; ++p) {
             if (!on[p]) continue;
             if (diagonal_v_) {
@@ -217,15 +351,11 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                 const double v = codes.value(p, e);
                 out.l.diagonal.emplace_back(codes.atoms[e], a * v * v);
               }
-            } else {
-              add_patch(acc, codes, p, 1.0);
-              acc.flush_to(out.l);
-              out.l.close_term(a);
             }
             add_patch(acc2, codes, p, 1.0);
           }
-          acc2.flush_to(out.l);
-          out.l.close_term(-b);
+          acc2.flush_to(out.outer);
+          out.outer.close_term(-b);
           continue;
         }
         // Explicit columns over a (2w+1)^2 window of the grid.
@@ -271,8 +401,14 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
       }
     }
     patches_ += added_patches;
-    apply_terms(terms, true, v_, k_, diagonal_v_, threads);
-    apply_terms(terms, false, l_, k_, false, threads);
+    apply_terms(terms, &ImageTerms::v, ws, v_, k_, diagonal_v_, threads, v_feeds_l ? &l_ : nullptr,
+                a_full);
+    apply_terms(terms, &ImageTerms::l, ws, l_, k_, false, threads);
+    if (outer_prefers_dense(terms, k_, outer_policy_)) {
+      apply_outer_dense(terms, ws, l_, k_);
+    } else {
+      apply_terms(terms, &ImageTerms::outer, ws, l_, k_, false, threads);
+    }
     for (const auto& t : terms) columns_ += t.columns;
   }
   images_ += n_img;
@@ -314,6 +450,7 @@ std::vector<double> SmtStatistics::dense_l() const {
 void SmtStatistics::release() {
   std::vector<double>().swap(v_);
   std::vector<double>().swap(l_);
+  work_.reset();
 }
 
 }  // namespace smt

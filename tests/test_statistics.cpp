@@ -244,6 +244,19 @@ TEST_P(StatisticsVsDefinition, VAndLMatchDenseAandD) {
       EXPECT_EQ(stats.dense_l()[i * kK + j], 0.0);
     }
 
+  // The whole-image S S^T term gives the same result through scattered sparse
+  // updates and through the BLAS-3 rank update.
+  if (c.neighborhood < 0 || c.neighborhood >= std::max(kGh, kGw)) {
+    for (auto policy : {smt::OuterProducts::kSparse, smt::OuterProducts::kDense}) {
+      smt::SmtStatistics forced(kK, diag, spec);
+      forced.set_outer_products(policy);
+      forced.add_images(ptrs(images), kGh, kGw, quiet(2));
+      const char* what = policy == smt::OuterProducts::kDense ? "dense" : "sparse";
+      expect_close(forced.dense_v(), ref.v, kK, std::string("V, S S^T ") + what);
+      expect_close(forced.dense_l(), ref.l, kK, std::string("L, S S^T ") + what);
+    }
+  }
+
   // Two shards merged equal one pass.
   smt::SmtStatistics a(kK, diag, spec), b(kK, diag, spec);
   a.add_images(ptrs(images, 0, 3), kGh, kGw, quiet(1));

@@ -23,6 +23,7 @@ struct Config {
   std::int64_t test_limit = 0;   // 0: all
   std::int64_t validation = 0;   // >0: evaluate on the last N training images instead
   // Patches
+  bool grayscale = false;  // convert RGB images to luma before extracting patches
   int patch_size = 6;
   int stride = 1;
   int context = -1;  // context-mean window half-size in patches; -1: whole image
@@ -54,6 +55,7 @@ struct Config {
   std::uint64_t seed = 0;
   int threads = 0;         // 0: all cores
   int batch_images = 512;  // images per streaming batch
+  double memory_limit_gb = 0;  // 0: 60 % of physical memory
 
   bool vector_quantization() const { return threshold >= 1.0; }
 

@@ -22,8 +22,10 @@ struct AugmentedIndex {
 class PatchSource {
  public:
   // whitener may be null: patches are then only context-mean removed.
+  // grayscale: RGB images are converted to luma first (the extractor then has
+  // one channel); one-channel images pass unchanged.
   PatchSource(const ImageSet& images, const PatchExtractor& extractor, const Whitener* whitener,
-              bool flip);
+              bool flip, bool grayscale = false);
 
   std::size_t num_images() const { return images_.size() * (flip_ ? 2 : 1); }
   int patches_per_image() const { return extractor_.num_patches(); }
@@ -44,6 +46,7 @@ class PatchSource {
   const PatchExtractor& extractor_;
   const Whitener* whitener_;
   bool flip_;
+  bool grayscale_;
 };
 
 }  // namespace smt

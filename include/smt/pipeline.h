@@ -33,8 +33,29 @@ class RunMetrics {
   nlohmann::json extra_ = nlohmann::json::object();
 };
 
-// Peak resident set size of this process so far, in bytes.
+// Peak and current resident set size of this process, in bytes.
 std::int64_t peak_rss_bytes();
+std::int64_t current_rss_bytes();
+
+// Bytes this process has caused to be written to storage (/proc/self/io
+// write_bytes; -1 where the kernel does not report it).
+std::int64_t disk_write_bytes();
+
+// How a run spends its memory budget (--memory-limit): the fixed parts (the
+// K x K statistics and the eigen solver's work during the fit; the test
+// features during the k-NN), what is left for keeping the training codes, and
+// the number of training images embedded per k-NN block.
+struct MemoryPlan {
+  std::size_t limit = 0;
+  std::size_t base = 0;  // already resident when planned (the images)
+  std::size_t fit_fixed = 0, knn_fixed = 0;
+  std::size_t code_cache = 0;
+  std::size_t knn_block_images = 0;
+  nlohmann::json to_json() const;
+};
+
+// Throws naming --memory-limit when the fixed parts alone do not fit.
+MemoryPlan plan_memory(const Config& config, int height, int width, std::size_t test_images);
 
 // Codes of the augmented training images, kept between fitting and the k-NN
 // so that the training set is coded once, when they fit the budget.
@@ -46,6 +67,10 @@ struct TrainCodes {
 struct FitOptions {
   EigenMethod eigen_method = EigenMethod::kAuto;
   std::size_t code_cache_bytes = std::size_t{3} << 30;  // 0: never keep training codes
+};
+
+struct EvalOptions {
+  std::size_t block_images = 0;  // training images per k-NN block; 0: config.batch_images
 };
 
 // Fits whitening, dictionary, statistics and P on the training images
@@ -69,7 +94,7 @@ struct EvalResult {
 // in batches (the training feature matrix never exists).
 EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
                         const Context& ctx, RunMetrics& metrics,
-                        const TrainCodes* cached = nullptr);
+                        const TrainCodes* cached = nullptr, const EvalOptions& options = {});
 
 // Single-precision GEMM rate of this machine now (GFLOP/s), measured over
 // ~`seconds` with every thread on a large square product, for reports.

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "smt/config.h"
@@ -21,6 +22,12 @@ struct OperatorSpec {
   ZeroCode zero_code = ZeroCode::kDrop;  // what fallback (zero-code) patches do in training
 };
 
+// How the whole-image term S S^T is accumulated: scattered sparse updates, or
+// one BLAS-3 rank update per batch of images (cheaper once S holds more than
+// about a quarter of the atoms, as under threshold coding). kAuto picks per
+// batch; the others exist for tests and benchmarks.
+enum class OuterProducts { kAuto, kSparse, kDense };
+
 class SmtStatistics {
  public:
   SmtStatistics() = default;
@@ -32,6 +39,14 @@ class SmtStatistics {
   // the result depends only on the order of `images`, not on the thread count.
   void add_images(const std::vector<const PatchCodes*>& images, int grid_h, int grid_w,
                   const Context& ctx);
+  // Adds ordered sequences (trajectories, video frames, time series): each
+  // PatchCodes is one sequence whose patches are its time steps. The operator
+  // runs along time only, never across sequences: a sequence of length T is a
+  // 1 x T grid, so spec().neighborhood is the half-window in steps and -1 (or
+  // >= T) means the whole sequence. Sequences count in num_images(). Real
+  // valued codes (values non-empty) with several atoms need dense V
+  // (diagonal_v false). Implemented in src/sequence_statistics.cpp.
+  void add_sequences(const std::vector<const PatchCodes*>& sequences, const Context& ctx);
   void merge(const SmtStatistics& other);
 
   int dict_size() const { return k_; }
@@ -52,15 +67,21 @@ class SmtStatistics {
   std::vector<double> dense_v() const;  // V = V_sum / M
   std::vector<double> dense_l() const;
 
+  void set_outer_products(OuterProducts policy) { outer_policy_ = policy; }
+
   // Frees the accumulators.
   void release();
+
+  struct Workspace;  // scratch buffers of add_images (copies share it: one thread at a time)
 
  private:
   int k_ = 0;
   bool diagonal_v_ = false;
   OperatorSpec spec_;
+  OuterProducts outer_policy_ = OuterProducts::kAuto;
   std::int64_t patches_ = 0, images_ = 0, columns_ = 0;
   std::vector<double> v_, l_;
+  std::shared_ptr<Workspace> work_;
 };
 
 }  // namespace smt
