@@ -107,7 +107,7 @@ smt::ImageSet load(const std::string& dir, bool train, std::int64_t limit,
                    const smt::Context& ctx) {
   smt::Timer t;
   smt::ImageSet s = smt::load_split(dir, train);
-  smt::apply_limit(s, limit);
+  smt::apply_limit(s, limit, ctx.seed);
   ctx.log(smt::str_cat("loaded ", s.size(), train ? " training" : " test", " images (", s.height,
                        "x", s.width, "x", s.channels, ") from ", s.source, " in ", t.seconds(),
                        "s"));
@@ -126,12 +126,12 @@ std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
     SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ", c.validation,
               " must be smaller than the ", train.size(), " training images");
     test = train.split_tail(static_cast<std::size_t>(c.validation));
-    smt::apply_limit(test, c.test_limit);
+    smt::apply_limit(test, c.test_limit, c.seed);
     ctx.log(smt::str_cat("validation: evaluating on ", test.size(), " held-out training images"));
   } else if (need_test) {
     test = load(dir, false, c.test_limit, ctx);
   }
-  smt::apply_limit(train, c.train_limit);
+  smt::apply_limit(train, c.train_limit, c.seed);
   return {std::move(train), std::move(test)};
 }
 

@@ -1,18 +1,35 @@
 // Loading a dataset split from a directory, its format detected from the files.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "smt/image_set.h"
 
 namespace smt {
 
-// Reads the training (train=true) or test split from `dir`. Supported: MNIST
-// IDX files (raw or .gz), in `dir` or in `dir`/mnist. Throws naming the
-// directory and the formats looked for when none matches.
+// Choices that only some formats have.
+struct LoadOptions {
+  bool cifar100_coarse = false;  // CIFAR-100: the 20 superclasses instead of the 100 classes
+};
+
+// Reads the training (train=true) or test split from `dir`. Formats, tried in
+// this order:
+//  - MNIST IDX files (raw or .gz), in `dir` or `dir`/mnist (idx_reader.h);
+//  - CIFAR-10 binary batches, in `dir` or `dir`/cifar-10-batches-bin (cifar_reader.h);
+//  - CIFAR-100 binary train.bin/test.bin, in `dir` or `dir`/cifar-100-binary;
+//  - an image folder `dir`/train/<class>/*, `dir`/test/<class>/* (image_folder.h).
+// Throws naming the directory and every format looked for when none matches.
+ImageSet load_split(const std::string& dir, bool train, const LoadOptions& options);
 ImageSet load_split(const std::string& dir, bool train);
 
-// Keeps the first `limit` images (0 keeps all).
-void apply_limit(ImageSet& set, std::int64_t limit);
+// Keeps a seeded random subset of `limit` images (limit <= 0 or >= size()
+// keeps all), balanced over the classes: every class gets the same number of
+// images, or all of its images when it has fewer, and the slots that do not
+// divide evenly go to classes drawn with the seed. The kept images stay in
+// their original relative order. The choice depends only on the labels,
+// `limit` and `seed` (std::mt19937_64 with an explicit bounded draw), so it is
+// the same on every platform.
+void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed);
 
 }  // namespace smt

@@ -16,6 +16,9 @@ struct ImageSet {
   std::vector<std::uint8_t> pixels;
   std::vector<int> labels;  // one per image, 0-based
   int num_classes = 0;
+  // Names of classes 0..num_classes-1 when the format provides them (CIFAR
+  // label files, image-folder class folders); empty otherwise.
+  std::vector<std::string> class_names;
   std::string source;  // where it came from, for messages
 
   std::size_t size() const { return labels.size(); }
