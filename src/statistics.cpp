@@ -67,8 +67,16 @@ void add_patch(SparseVec& acc, const PatchCodes& codes, int p, double scale) {
 struct ImageTerms {
   RankOneTerms v, l;
   RankOneTerms outer;  // whole-image window: the -b S S^T term
+  // Whole window, dense V: the V terms also reach L (scaled by a_full) except
+  // for images with fewer than two included patches, which go to v_only.
+  RankOneTerms v_only;
+  // Binary codes: patches whose alpha alpha^T goes to V (and L as above).
+  std::vector<int> gram_patches, gram_only;
   std::int64_t columns = 0;
   void clear() {
+    gram_patches.clear();
+    gram_only.clear();
+    v_only.clear();
     v.clear();
     l.clear();
     outer.clear();
@@ -92,6 +100,10 @@ struct SmtStatistics::Workspace {
   std::vector<std::vector<std::uint32_t>> counts;
   std::vector<std::uint32_t> row_start, item;
   std::vector<double> dense;
+  // Binary-code Gram path: flattened atoms, each entry's term, per-term end and weight.
+  std::vector<std::uint16_t> atoms;
+  std::vector<std::uint32_t> entry_term, term_end;
+  std::vector<double> term_weight;
 };
 
 namespace {
@@ -207,6 +219,126 @@ void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*w
   }
 }
 
+// Counting sort of entry positions [0, n) by row (atom_at(e)), in parallel:
+// thread t counts the rows of entries [part[t], part[t+1]), then fills its own
+// slots of every row's bucket. Rows list their entries in increasing position
+// whatever the thread count. Result in ws.row_start (K+1) and ws.item.
+template <typename AtomAt>
+void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt atom_at, int k,
+                   int threads, SmtStatistics::Workspace& ws) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  auto& counts = ws.counts;
+  counts.resize(threads);
+  for (auto& c : counts) c.assign(kk, 0);
+  ws.row_start.assign(kk + 1, 0);
+  ws.item.resize(n);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    std::vector<std::uint32_t>& cnt = counts[t];
+    for (std::size_t e = part[t]; e < part[t + 1]; ++e) ++cnt[atom_at(e)];
+#pragma omp barrier
+#pragma omp single
+    {
+      std::uint32_t run = 0;
+      for (std::size_t i = 0; i < kk; ++i) {
+        ws.row_start[i] = run;
+        for (int u = 0; u < threads; ++u) {
+          const std::uint32_t c = counts[u][i];
+          counts[u][i] = run;  // becomes thread u's next slot in row i
+          run += c;
+        }
+      }
+      ws.row_start[kk] = run;
+    }
+    for (std::size_t e = part[t]; e < part[t + 1]; ++e)
+      ws.item[cnt[atom_at(e)]++] = static_cast<std::uint32_t>(e);
+  }
+}
+
+// V += sum_p alpha_p alpha_p^T over the listed patches of binary codes, where
+// alpha_p = a_p / k_p: every pair of active atoms gets 1 / k_p^2. The entries
+// are the codes' own sorted atom lists (2 bytes each, no values), bucketed by
+// row; each row sums into a dense, cache-resident K-vector that is added to
+// the matrix once per chunk. When `also` is given the row is added a second
+// time, scaled, into *also (L of the whole-image window).
+void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t first,
+                       const std::vector<ImageTerms>& terms,
+                       std::vector<int> ImageTerms::*list, SmtStatistics::Workspace& ws,
+                       std::vector<double>& m, int k, int threads, std::vector<double>* also,
+                       double also_scale) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  const std::size_t n_img = terms.size();
+  std::vector<std::size_t> e_start(n_img + 1, 0), t_start(n_img + 1, 0);
+  for (std::size_t g = 0; g < n_img; ++g) {
+    const PatchCodes& c = *images[first + g];
+    std::size_t ne = 0;
+    for (int p : terms[g].*list) ne += c.end(p) - c.begin(p);
+    e_start[g + 1] = e_start[g] + ne;
+    t_start[g + 1] = t_start[g] + (terms[g].*list).size();
+  }
+  const std::size_t n = e_start[n_img];
+  if (n == 0) return;
+  SMT_CHECK(n < (std::size_t{1} << 32), "statistics chunk too large");
+  ws.atoms.resize(n);
+  ws.entry_term.resize(n);
+  ws.term_end.resize(t_start[n_img]);
+  ws.term_weight.resize(t_start[n_img]);
+  std::vector<std::size_t> part(threads + 1);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::size_t g0 = n_img * t / threads, g1 = n_img * (t + 1) / threads;
+    part[t] = e_start[g0];
+    if (t == threads - 1) part[threads] = n;
+    for (std::size_t g = g0; g < g1; ++g) {
+      const PatchCodes& c = *images[first + g];
+      std::size_t e = e_start[g], u = t_start[g];
+      for (int p : terms[g].*list) {
+        const std::size_t begin = e;
+        for (auto q = c.begin(p); q < c.end(p); ++q) {
+          ws.atoms[e] = c.atoms[q];
+          ws.entry_term[e++] = static_cast<std::uint32_t>(u);
+        }
+        // The upper-triangle walk below needs ascending atoms within a term.
+        if (!std::is_sorted(ws.atoms.begin() + begin, ws.atoms.begin() + e))
+          std::sort(ws.atoms.begin() + begin, ws.atoms.begin() + e);
+        // alpha's entries as PatchCodes::value() gives them (a float 1/k),
+        // so that V and the S S^T term agree to the last bit.
+        const double a = 1.0f / static_cast<float>(e - begin);
+        ws.term_end[u] = static_cast<std::uint32_t>(e);
+        ws.term_weight[u++] = a * a;
+      }
+    }
+  }
+  bucket_by_row(n, part, [&](std::size_t e) { return ws.atoms[e]; }, k, threads, ws);
+  const std::uint16_t* atoms = ws.atoms.data();
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> acc(kk, 0.0);
+#pragma omp for schedule(dynamic, 16)
+    for (int i = 0; i < k; ++i) {
+      const std::uint32_t s0 = ws.row_start[i], s1 = ws.row_start[i + 1];
+      if (s0 == s1) continue;
+      for (std::uint32_t s = s0; s < s1; ++s) {
+        if (s + 8 < s1) __builtin_prefetch(atoms + ws.item[s + 8]);
+        const std::uint32_t a = ws.item[s];
+        const std::uint32_t u = ws.entry_term[a];
+        const double w = ws.term_weight[u];
+        const std::uint32_t end = ws.term_end[u];
+        for (std::uint32_t c = a; c < end; ++c) acc[atoms[c]] += w;
+      }
+      double* row = m.data() + static_cast<std::size_t>(i) * kk;
+      double* also_row = also ? also->data() + static_cast<std::size_t>(i) * kk : nullptr;
+      for (std::size_t j = static_cast<std::size_t>(i); j < kk; ++j) {
+        row[j] += acc[j];
+        if (also_row) also_row[j] += also_scale * acc[j];
+        acc[j] = 0.0;
+      }
+    }
+  }
+}
+
 // Applies the outer-product terms sum_t w_t s_t s_t^T as one BLAS-3 rank-B
 // update per sign: the columns sqrt(|w_t|) s_t are laid out densely (K x B) and
 // dsyrk adds their Gram matrix to the upper triangle. Costs K^2 flop per term
@@ -308,7 +440,10 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
                   !(codes.fallback[p] && spec_.zero_code == ZeroCode::kDrop);
           n_on += on[p];
         }
-        // V: alpha_p alpha_p^T for every included patch.
+        // V: alpha_p alpha_p^T for every included patch. Under the whole
+        // window these terms also carry a_full alpha alpha^T into L, except
+        // for images too small to have an operator column.
+        const bool degenerate = v_feeds_l && n_on < 2;
         for (int p = 0; p < npatch; ++p) {
           if (!on[p]) continue;
           if (diagonal_v_) {
@@ -316,10 +451,13 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
               const double a = codes.value(p, e);
               out.v.diagonal.emplace_back(codes.atoms[e], a * a);
             }
+          } else if (codes.values.empty()) {
+            (degenerate ? out.gram_only : out.gram_patches).push_back(p);
           } else {
+            RankOneTerms& dst = degenerate ? out.v_only : out.v;
             add_patch(acc, codes, p, 1.0);
-            acc.flush_to(out.v);
-            out.v.close_term(1.0);
+            acc.flush_to(dst);
+            dst.close_term(1.0);
           }
         }
         if (whole) {
@@ -334,7 +472,7 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
           const double n = n_on;
           const double a = n_on < 2 ? 0.0 : second ? (n / (n - 1)) * (n / (n - 1)) : n;
           if (n_on >= 2) out.columns = second ? n_on : static_cast<std::int64_t>(n_on) * (n_on - 1) / 2;
-          if (!diagonal_v_ && a != a_full) {
+          if (!diagonal_v_ && n_on >= 2 && a != a_full) {
             for (int p = 0; p < npatch; ++p) {
               if (!on[p]) continue;
               add_patch(acc, codes, p, 1.0);
@@ -403,6 +541,10 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
     patches_ += added_patches;
     apply_terms(terms, &ImageTerms::v, ws, v_, k_, diagonal_v_, threads, v_feeds_l ? &l_ : nullptr,
                 a_full);
+    apply_terms(terms, &ImageTerms::v_only, ws, v_, k_, diagonal_v_, threads);
+    apply_binary_gram(images, c0, terms, &ImageTerms::gram_patches, ws, v_, k_, threads,
+                      v_feeds_l ? &l_ : nullptr, a_full);
+    apply_binary_gram(images, c0, terms, &ImageTerms::gram_only, ws, v_, k_, threads, nullptr, 0);
     apply_terms(terms, &ImageTerms::l, ws, l_, k_, false, threads);
     if (outer_prefers_dense(terms, k_, outer_policy_)) {
       apply_outer_dense(terms, ws, l_, k_);
