@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "demo_command.h"
 #include "smt/atomic_file.h"
 #include "smt/config.h"
 #include "smt/context.h"
@@ -286,6 +287,8 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   eval->add_option("--metrics", eval_o.metrics_file, "write results as JSON here");
 
+  smt_cli::DemoCommand demo(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -304,6 +307,7 @@ int main(int argc, char** argv) {
     if (*fit) return cmd_fit(fit_o, fit_model);
     if (*embed) return cmd_embed(embed_o, embed_model, embed_split, embed_out, embed_labels);
     if (*eval) return cmd_eval(eval_o, eval_model);
+    if (demo.selected()) return demo.run();
   } catch (const smt::Error& e) {
     std::fprintf(stderr, "smt: error: %s\n", e.what());
     return 1;
