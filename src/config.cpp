@@ -120,8 +120,9 @@ std::vector<ParamSpec> make_specs() {
   s.push_back(integer("test-limit", &Config::test_limit, 0, 1e9,
                       "evaluate on only this many test images; 0 = all"));
   s.push_back(integer("validation", &Config::validation, 0, 1e9,
-                      "hold out the last N training images and evaluate on them instead of the "
-                      "test split: for choosing settings without touching the test set; 0 = off"));
+                      "hold out N training images (seeded, class-balanced) and evaluate on them "
+                      "instead of the test split: for choosing settings without touching the "
+                      "test set; 0 = off"));
   // Patches
   s.push_back(boolean("grayscale", &Config::grayscale,
                       "convert colour images to luma (BT.601) before extracting patches "

@@ -87,8 +87,10 @@ ImageSet load_split(const std::string& dir, bool train) {
   return load_split(dir, train, LoadOptions{});
 }
 
-void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
-  if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
+namespace {
+
+// A seeded class-balanced choice of `limit` of the set's images (see apply_limit).
+std::vector<char> balanced_choice(const ImageSet& set, std::size_t limit, std::uint64_t seed) {
   const std::size_t n = set.size();
   const int num_labels =
       std::max(set.num_classes, *std::max_element(set.labels.begin(), set.labels.end()) + 1);
@@ -99,29 +101,59 @@ void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
   }
   std::vector<std::size_t> counts;
   for (const auto& m : members) counts.push_back(m.size());
-
   std::mt19937_64 rng(seed);
-  const std::vector<std::size_t> quota = class_quotas(counts, static_cast<std::size_t>(limit), rng);
-  std::vector<char> keep(n, 0);
+  const std::vector<std::size_t> quota = class_quotas(counts, limit, rng);
+  std::vector<char> chosen(n, 0);
   for (std::size_t c = 0; c < members.size(); ++c) {
     partial_shuffle(members[c], quota[c], rng);
-    for (std::size_t j = 0; j < quota[c]; ++j) keep[members[c][j]] = 1;
+    for (std::size_t j = 0; j < quota[c]; ++j) chosen[members[c][j]] = 1;
   }
+  return chosen;
+}
 
-  // Compact in place; the kept images keep their relative order.
+// Moves the images with mask[i] == 1 (in order) into the returned set and
+// compacts the rest in place.
+ImageSet extract(ImageSet& set, const std::vector<char>& mask) {
+  ImageSet out = set;
+  out.pixels.clear();
+  out.labels.clear();
   const std::size_t bytes = set.image_size();
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (!keep[i]) continue;
-    if (out != i) {
-      std::copy_n(set.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes), bytes,
-                  set.pixels.begin() + static_cast<std::ptrdiff_t>(out * bytes));
-      set.labels[out] = set.labels[i];
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    const auto src = set.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes);
+    if (mask[i]) {
+      out.pixels.insert(out.pixels.end(), src, src + static_cast<std::ptrdiff_t>(bytes));
+      out.labels.push_back(set.labels[i]);
+      continue;
     }
-    ++out;
+    if (kept != i) {
+      std::copy_n(src, bytes, set.pixels.begin() + static_cast<std::ptrdiff_t>(kept * bytes));
+      set.labels[kept] = set.labels[i];
+    }
+    ++kept;
   }
-  set.truncate(out);
-  set.source += str_cat(" (", out, " images drawn with seed ", seed, ")");
+  set.truncate(kept);
+  return out;
+}
+
+}  // namespace
+
+void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
+  if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
+  std::vector<char> drop = balanced_choice(set, static_cast<std::size_t>(limit), seed);
+  for (char& d : drop) d = !d;
+  extract(set, drop);
+  set.source += str_cat(" (", set.size(), " images drawn with seed ", seed, ")");
+}
+
+ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed) {
+  SMT_CHECK(n >= 1 && n < set.size(), "cannot hold out ", n, " of the ", set.size(), " images of ",
+            set.source);
+  // Another stream than apply_limit's, so that the held-out images do not
+  // line up with a --train-limit subset drawn with the same seed.
+  ImageSet held = extract(set, balanced_choice(set, n, seed ^ 0x9e3779b97f4a7c15ULL));
+  held.source += str_cat(" (", held.size(), " images held out with seed ", seed, ")");
+  return held;
 }
 
 }  // namespace smt

@@ -32,4 +32,9 @@ ImageSet load_split(const std::string& dir, bool train);
 // the same on every platform.
 void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed);
 
+// Moves a seeded, class-balanced choice of n images out of `set` into the
+// returned validation set (both keep their relative order): image folders
+// list images class by class, so "the last n" would be the last classes.
+ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed);
+
 }  // namespace smt
