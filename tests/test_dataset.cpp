@@ -145,15 +145,12 @@ TEST(LoadSplit, NoMatchListsEveryFormat) {
             std::string::npos);
 }
 
-}  // namespace
-}  // namespace smt
-
 // --validation: a balanced held-out set, disjoint from what stays for
 // training, together exactly the original images.
 TEST(HoldOut, BalancedDisjointAndComplete) {
   const ImageSet full = class_by_class({60, 60, 60, 60});
   ImageSet train = full;
-  const ImageSet held = smt::hold_out(train, 20, 3);
+  const ImageSet held = hold_out(train, 20, 3);
   ASSERT_EQ(held.size(), 20u);
   ASSERT_EQ(train.size(), 220u);
   EXPECT_EQ(class_counts(held), (std::map<int, int>{{0, 5}, {1, 5}, {2, 5}, {3, 5}}));
@@ -164,7 +161,10 @@ TEST(HoldOut, BalancedDisjointAndComplete) {
   std::sort(all.begin(), all.end());
   for (std::size_t i = 0; i < all.size(); ++i) ASSERT_EQ(all[i], i);
   ImageSet again = full;
-  EXPECT_EQ(smt::hold_out(again, 20, 3).pixels, held.pixels);
+  EXPECT_EQ(hold_out(again, 20, 3).pixels, held.pixels);
   ImageSet too_many = full;
-  EXPECT_THROW(smt::hold_out(too_many, 240, 3), smt::Error);
+  EXPECT_THROW(hold_out(too_many, 240, 3), Error);
 }
+
+}  // namespace
+}  // namespace smt
