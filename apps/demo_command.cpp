@@ -1,6 +1,7 @@
 #include "demo_command.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "smt/context.h"
@@ -38,10 +39,9 @@ DemoCommand::DemoCommand(CLI::App& app) : o_(std::make_unique<Options>()) {
   cmd_->add_option("--skip", o.demo.skip, "smallest eigenvectors skipped (default 1: the constant)")
       ->check(CLI::Range(0, 65535));
   cmd_->add_option("--trajectories", o.demo.trajectories,
-                   "number of random trajectories (default 100 circle, 400 disk)")
+                   "number of random trajectories (default 400)")
       ->check(CLI::Range(1, 100000000));
-  cmd_->add_option("--steps", o.demo.steps,
-                   "time steps per trajectory (default 2000 circle, 2500 disk)")
+  cmd_->add_option("--steps", o.demo.steps, "time steps per trajectory (default 2500)")
       ->check(CLI::Range(3, 100000000));
   cmd_->add_option("--step-size", o.demo.step_size,
                    "RMS step per time step, in landmark spacings (default 1)");
@@ -97,6 +97,11 @@ int DemoCommand::run() const {
   ctx.seed = o.seed;
   ctx.threads = o.threads;
   ctx.verbose = !o.quiet;
+  // Fail before the fit, not after it, when --out cannot be a directory.
+  std::error_code ec;
+  std::filesystem::create_directories(o.out, ec);
+  SMT_CHECK(!ec && std::filesystem::is_directory(o.out), "cannot create output directory '", o.out,
+            "'", ec ? ": " + ec.message() : std::string(": a file is in the way"));
   const smt::ManifoldDemoResult r = smt::run_manifold_demo(d, ctx);
   smt::write_manifold_demo(r, o.out, ctx, o.panel);
   const auto& m = r.metrics;

@@ -30,8 +30,8 @@ struct ManifoldDemoOptions {
   int dict_size = 300;   // landmarks K
   int embed_dim = 21;    // d (kept eigenvectors after `skip`)
   int skip = 1;          // the constant function
-  int trajectories = 0;  // 0: 100 (circle) / 400 (disk)
-  int steps = 0;         // per trajectory; 0: 2000 (circle) / 2500 (disk)
+  int trajectories = 0;  // 0: 400
+  int steps = 0;         // per trajectory; 0: 2500
   // Trajectories: velocity v_{t+1} = rho v_t + sqrt(1 - rho^2) sigma xi
   // (xi standard normal, per coordinate), x_{t+1} = x_t + v_{t+1}; the circle
   // wraps, the disk reflects specularly at its boundary. sigma = step_size
