@@ -195,7 +195,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   std::size_t cached_bytes = 0;
   if (keep) {
     keep->images.clear();
-    keep->complete = false;
+    keep->valid = false;
   }
   const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
   std::vector<PatchCodes> codes(batch);
@@ -220,34 +220,30 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
     stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);
     stats_seconds += t_stats.seconds();
-    if (caching) {
-      for (std::size_t i = 0; i < bn; ++i) {
-        codes[i].offsets.shrink_to_fit();
-        codes[i].atoms.shrink_to_fit();
-        codes[i].values.shrink_to_fit();
-        codes[i].fallback.shrink_to_fit();
-        cached_bytes += codes[i].bytes();
-        keep->images.push_back(std::move(codes[i]));
-        codes[i] = PatchCodes();
-      }
-      // Projected from the images so far, so that a set that cannot fit is
-      // dropped early instead of after filling the budget.
-      const double projected = static_cast<double>(cached_bytes) / static_cast<double>(b0 + bn) *
-                               static_cast<double>(n_aug);
-      if (projected > static_cast<double>(options.code_cache_bytes)) {
-        ctx.log(str_cat("training codes (~", static_cast<std::int64_t>(projected / (1 << 20)),
-                        " MiB) exceed the ", options.code_cache_bytes >> 20,
-                        " MiB cache budget: they will be recomputed for the k-NN"));
+    // Keep codes while they fit the budget: the images that do not fit are
+    // recoded for the k-NN (a prefix of the training set stays cached).
+    for (std::size_t i = 0; caching && i < bn; ++i) {
+      codes[i].offsets.shrink_to_fit();
+      codes[i].atoms.shrink_to_fit();
+      codes[i].values.shrink_to_fit();
+      codes[i].fallback.shrink_to_fit();
+      if (cached_bytes + codes[i].bytes() > options.code_cache_bytes) {
+        ctx.log(str_cat("training codes fill the ", options.code_cache_bytes >> 20,
+                        " MiB cache budget after ", keep->images.size(), " of ", n_aug,
+                        " images: the rest will be recoded for the k-NN"));
         caching = false;
-        std::vector<PatchCodes>().swap(keep->images);
+        break;
       }
+      cached_bytes += codes[i].bytes();
+      keep->images.push_back(std::move(codes[i]));
+      codes[i] = PatchCodes();
     }
     progress.update(static_cast<std::int64_t>(b0 + bn));
   }
   progress.finish();
-  if (keep) keep->complete = caching;
-  metrics.extra()["train_codes_cached"] = caching;
-  metrics.extra()["train_code_bytes"] = caching ? cached_bytes : 0;
+  if (keep) keep->valid = true;
+  metrics.extra()["train_codes_cached_images"] = keep ? keep->images.size() : 0;
+  metrics.extra()["train_code_bytes"] = cached_bytes;
   const double code_seconds = t_code.seconds();
   metrics.add_seconds("coding", code_seconds - stats_seconds);
   metrics.add_seconds("statistics", stats_seconds);
@@ -293,7 +289,7 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
   const SparseCoder coder = model.coder();
   const int g = ex.grid_h(), d = model.projection.embed_dim();
   const std::size_t fdim = model.feature_dim();
-  const bool use_cache = cached && cached->complete && cached->images.size() == src.num_images();
+  const bool use_cache = cached && cached->valid && cached->images.size() <= src.num_images();
   const std::int64_t n = static_cast<std::int64_t>(end - begin);
 #pragma omp parallel num_threads(ctx.num_threads())
   {
@@ -305,7 +301,7 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
     for (std::int64_t r = 0; r < n; ++r) {
       const std::size_t i = begin + static_cast<std::size_t>(r);
       const PatchCodes* c = &codes;
-      if (use_cache) {
+      if (use_cache && i < cached->images.size()) {
         c = &cached->images[i];
       } else {
         code_image(src, coder, i, patches, scratch, cs, codes);

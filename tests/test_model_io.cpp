@@ -338,3 +338,38 @@ TEST(ModelIoConfig, RejectsUnknownKeysAndWrongTypes) {
 }
 
 }  // namespace
+
+// Training codes kept by fit_model (all of them, or the prefix a small budget
+// allows) give the same features as recoding, and the same model as no cache.
+TEST(TrainCodeCache, CachedPrefixGivesTheSameFeatures) {
+  smt::Config cfg = tiny_config();
+  cfg.threshold = 0.3;
+  const smt::ImageSet train = blob_images(30, 12, 12, 21);
+  const smt::Context ctx = quiet(cfg);
+  smt::RunMetrics m0;
+  const smt::SmtModel plain = smt::fit_model(train, cfg, ctx, m0);
+  const std::vector<float> want = features(plain, train, cfg.flip, ctx);
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  for (std::size_t budget : {std::size_t{1} << 30, std::size_t{20000}, std::size_t{0}}) {
+    SCOPED_TRACE(budget);
+    smt::TrainCodes codes;
+    smt::FitOptions opt;
+    opt.code_cache_bytes = budget;
+    smt::RunMetrics m;
+    const smt::SmtModel model = smt::fit_model(train, cfg, ctx, m, &codes, opt);
+    EXPECT_EQ(model.projection.by_atom(), plain.projection.by_atom());
+    if (budget == (std::size_t{1} << 30)) {
+      EXPECT_EQ(codes.images.size(), n_aug);
+    }
+    if (budget == 20000) {
+      EXPECT_GT(codes.images.size(), 0u);
+      EXPECT_LT(codes.images.size(), n_aug);
+    }
+    if (budget == 0) {
+      EXPECT_EQ(codes.images.size(), 0u);
+    }
+    std::vector<float> got(want.size());
+    smt::compute_features(model, train, cfg.flip, 0, n_aug, got.data(), ctx, &codes);
+    EXPECT_EQ(got, want);
+  }
+}

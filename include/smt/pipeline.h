@@ -58,10 +58,11 @@ struct MemoryPlan {
 MemoryPlan plan_memory(const Config& config, int height, int width, std::size_t test_images);
 
 // Codes of the augmented training images, kept between fitting and the k-NN
-// so that the training set is coded once, when they fit the budget.
+// so that the training set is coded once: images [0, images.size()) as far as
+// the budget allows; the others are recoded when needed.
 struct TrainCodes {
-  std::vector<PatchCodes> images;  // one per augmented training image, empty if not kept
-  bool complete = false;
+  std::vector<PatchCodes> images;
+  bool valid = false;  // filled by fit_model for the training set it was given
 };
 
 struct FitOptions {
