@@ -116,7 +116,8 @@ smt::ImageSet load(const std::string& dir, bool train, std::int64_t limit,
 }
 
 // The training split and the evaluation set: the test split, or with
-// --validation N the last N training images (held out from training).
+// --validation N a seeded class-balanced choice of N training images (held
+// out from training).
 std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
                                                         const smt::Config& c,
                                                         const smt::Context& ctx,
@@ -126,7 +127,7 @@ std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
   if (c.validation > 0) {
     SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ", c.validation,
               " must be smaller than the ", train.size(), " training images");
-    test = train.split_tail(static_cast<std::size_t>(c.validation));
+    test = smt::hold_out(train, static_cast<std::size_t>(c.validation), c.seed);
     smt::apply_limit(test, c.test_limit, c.seed);
     ctx.log(smt::str_cat("validation: evaluating on ", test.size(), " held-out training images"));
   } else if (need_test) {
@@ -147,9 +148,16 @@ int cmd_run(const CommonOptions& o) {
   metrics.add_seconds("load", t_load.seconds());
   const double sgemm = smt::measure_sgemm_gflops(0.5);
   ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
+  const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width, test.size());
+  metrics.extra()["memory_plan"] = plan.to_json();
   smt::TrainCodes codes;
-  smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, &codes);
-  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, &codes);
+  smt::FitOptions fit_options;
+  fit_options.code_cache_bytes = plan.code_cache;
+  smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, &codes, fit_options);
+  smt::EvalOptions eval_options;
+  eval_options.block_images = plan.knn_block_images;
+  smt::EvalResult r =
+      smt::evaluate_knn(model, train, test, ctx, metrics, &codes, eval_options);
   json m = metrics.to_json(total.seconds());
   m["top1"] = r.top1;
   m["top5"] = r.top5;
@@ -218,7 +226,8 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   // execution parameters may change here.
   smt::Config c = resolve_config(o, model.config);
   for (const char* key :
-       {"patch-size", "stride", "context", "dict-size", "threshold", "embed-dim", "code-values"}) {
+       {"patch-size", "stride", "context", "dict-size", "threshold", "embed-dim", "code-values",
+        "grayscale"}) {
     SMT_CHECK(c.to_json()[key] == model.config.to_json()[key], "--", key,
               " is fixed by the model file and cannot be changed by smt eval");
   }
@@ -227,7 +236,11 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   const std::string dir = data_dir_or_env(o.data_dir);
   smt::RunMetrics metrics;
   auto [train, test] = load_train_test(dir, c, ctx);
-  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics);
+  const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width, test.size());
+  metrics.extra()["memory_plan"] = plan.to_json();
+  smt::EvalOptions eval_options;
+  eval_options.block_images = plan.knn_block_images;
+  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, nullptr, eval_options);
   std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
               100 * r.top5, train.size(), test.size());
   if (!o.metrics_file.empty()) {

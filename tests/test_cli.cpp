@@ -423,6 +423,12 @@ TEST(Cli, UnreachableDictThresholdIsReported) {
   expect_clean_failure(tmp, run_with(tmp, {{"--dict-threshold", "-0.9"}}), {"--dict-threshold"});
 }
 
+TEST(Cli, MemoryLimitBelowTheFixedPartsIsReported) {
+  TempDir tmp;
+  write_dataset(tmp.data());
+  expect_clean_failure(tmp, run_with(tmp, {{"--memory-limit", "0.01"}}), {"--memory-limit"});
+}
+
 // ---------------------------------------------------------------------------
 // Bad input: config files, model files, output paths
 
