@@ -96,18 +96,26 @@ void fill_accuracy(const std::vector<int>& query_labels, KnnResult& res) {
 
 KnnAccumulator::KnnAccumulator(const float* queries, std::size_t n_queries, std::size_t dim, int k,
                                std::size_t chunk_refs)
+    : KnnAccumulator(std::vector<float>(queries, queries + (queries ? n_queries * dim : 0)),
+                     n_queries, dim, k, chunk_refs) {}
+
+KnnAccumulator::KnnAccumulator(std::vector<float>&& queries, std::size_t n_queries, std::size_t dim,
+                               int k, std::size_t chunk_refs)
     : n_queries_(n_queries), dim_(dim), k_(k) {
   SMT_CHECK(k >= 1, "k-NN needs k >= 1, got ", k);
   SMT_CHECK(dim > 0, "k-NN feature dimension must be > 0");
   // cblas takes int sizes.
   SMT_CHECK(dim <= static_cast<std::size_t>(INT_MAX), "feature dimension ", dim, " too large");
   SMT_CHECK(n_queries <= static_cast<std::size_t>(INT_MAX), "too many queries: ", n_queries);
-  SMT_CHECK(n_queries == 0 || queries != nullptr, "null query features");
-  check_finite(queries, n_queries, dim, "query (test)", 0);
+  SMT_CHECK(queries.size() == n_queries * dim, "query features hold ", queries.size(),
+            " values, expected ", n_queries, " x ", dim);
+  check_finite(queries.data(), n_queries, dim, "query (test)", 0);
 
-  queries_.resize(n_queries * dim);
+  // Normalised in place: the queries are often the largest array of a run.
+  queries_ = std::move(queries);
   for (std::size_t q = 0; q < n_queries; ++q) {
-    normalize_row(queries + q * dim, dim, queries_.data() + q * dim);
+    float* row = queries_.data() + q * dim;
+    normalize_row(row, dim, row);
   }
 
   if (chunk_refs == 0) {

@@ -18,6 +18,7 @@
 namespace smt {
 
 void RunMetrics::add_seconds(const std::string& stage, double s) {
+  peak_rss_after_[stage] = peak_rss_bytes();
   for (auto& [name, v] : seconds_) {
     if (name == stage) {
       v += s;
@@ -40,6 +41,7 @@ nlohmann::json RunMetrics::to_json(double total) const {
   s["total"] = total;
   j["seconds"] = s;
   j["peak_rss_bytes"] = peak_rss_bytes();
+  j["peak_rss_bytes_after_stage"] = peak_rss_after_;
   j["disk_write_bytes"] = disk_write_bytes();
   return j;
 }
@@ -92,7 +94,8 @@ MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t tes
   const std::size_t per_image = fdim * sizeof(float) + test_images * sizeof(float);
   p.knn_block_images =
       std::clamp<std::size_t>(p.limit / 20 / std::max<std::size_t>(per_image, 1), 16, 4096);
-  p.knn_fixed = test_bytes + p.knn_block_images * per_image;
+  // Plus the k-NN's own buffers (similarity block, normalised references).
+  p.knn_fixed = test_bytes + p.knn_block_images * per_image + (std::size_t{128} << 20);
   const std::size_t need = p.base + std::max(p.fit_fixed, p.knn_fixed);
   auto in_gib = [&](std::size_t b) { return std::round(static_cast<double>(b) / gib * 100) / 100; };
   SMT_CHECK(need <= p.limit, "--memory-limit ", in_gib(p.limit), " GiB is below the ",
@@ -339,7 +342,7 @@ EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const Imag
   const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
   SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, "--knn-k ", cfg.knn_k, " exceeds the ",
             n_aug, " training images");
-  KnnAccumulator knn(test_features.data(), test.size(), fdim, cfg.knn_k);
+  KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
   const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
   const std::size_t batch = options.block_images > 0
                                 ? options.block_images

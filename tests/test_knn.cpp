@@ -150,6 +150,17 @@ TEST(Knn, IndependentOfBlockSplit) {
   EXPECT_EQ(r0.top5, r1.top5);
 }
 
+// Handing the queries over (normalised in place) equals copying them.
+TEST(Knn, MovedQueriesEqualCopiedQueries) {
+  const Data d = make_data(17, 300, 29, 4, 11);
+  smt::KnnAccumulator copied(d.queries.data(), d.nq, d.dim, 7, 64);
+  smt::KnnAccumulator moved(std::vector<float>(d.queries), d.nq, d.dim, 7, 64);
+  copied.add_references(d.refs.data(), d.ref_labels.data(), d.nr);
+  moved.add_references(d.refs.data(), d.ref_labels.data(), d.nr);
+  expect_same_neighbors(copied.neighbors(), moved.neighbors());
+  EXPECT_THROW(smt::KnnAccumulator(std::vector<float>(5), 2, 3, 1), smt::Error);
+}
+
 TEST(Knn, TiesBrokenBySmallerIndex) {
   // Three distinct reference directions, each repeated: many exact ties.
   Data d = make_data(4, 0, 3, 3, 1);

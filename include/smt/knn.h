@@ -38,6 +38,9 @@ class KnnAccumulator {
   // to exercise chunk boundaries).
   KnnAccumulator(const float* queries, std::size_t n_queries, std::size_t dim, int k,
                  std::size_t chunk_refs = 0);
+  // Takes the queries over and normalises them in place (no copy).
+  KnnAccumulator(std::vector<float>&& queries, std::size_t n_queries, std::size_t dim, int k,
+                 std::size_t chunk_refs = 0);
 
   // refs: n_refs x dim row-major; labels: n_refs class labels (>= 0).
   void add_references(const float* refs, const int* labels, std::size_t n_refs);

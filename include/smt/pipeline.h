@@ -31,6 +31,7 @@ class RunMetrics {
  private:
   std::vector<std::pair<std::string, double>> seconds_;
   nlohmann::json extra_ = nlohmann::json::object();
+  nlohmann::json peak_rss_after_ = nlohmann::json::object();  // stage -> peak RSS when it ended
 };
 
 // Peak and current resident set size of this process, in bytes.
