@@ -108,117 +108,6 @@ struct SmtStatistics::Workspace {
 
 namespace {
 
-// Applies sum_t w_t v_t v_t^T (upper triangle) and the diagonal parts of a
-// chunk of images to m. Scattered updates into a K x K matrix miss the cache
-// on every access, so the entries are first bucketed by row (a parallel
-// counting sort); each row is then accumulated in a private, cache-resident
-// K-vector and added to the matrix once. Every row sums its contributions in
-// (image, term, entry) order, so the result does not depend on the thread
-// count. When `also` is given, every row is added a second time, scaled by
-// also_scale, into *also: the whole-image window adds a_full * alpha alpha^T to
-// L for every term it adds to V, so one pass over the entries serves both.
-void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*which,
-                 SmtStatistics::Workspace& ws, std::vector<double>& m, int k, bool diagonal_only,
-                 int threads,
-                 std::vector<double>* also = nullptr, double also_scale = 0.0) {
-  const std::size_t kk = static_cast<std::size_t>(k);
-  for (const ImageTerms& it : all) {
-    for (const auto& [i, x] : (it.*which).diagonal) {
-      const std::size_t at = diagonal_only ? i : i * kk + i;
-      m[at] += x;
-      if (also) (*also)[at] += also_scale * x;
-    }
-  }
-  if (diagonal_only) return;
-  // Flatten the chunk's terms: entry e holds its atom, its value times the
-  // term's weight (wv), its plain value and the end of its term.
-  const std::size_t n_img = all.size();
-  std::vector<std::size_t> img_start(n_img + 1, 0);
-  for (std::size_t g = 0; g < n_img; ++g)
-    img_start[g + 1] = img_start[g] + (all[g].*which).entries.size();
-  const std::size_t n_entries = img_start[n_img];
-  if (n_entries == 0) return;
-  SMT_CHECK(n_entries < (std::size_t{1} << 32), "statistics chunk too large");
-  std::vector<FlatEntry>& ent = ws.ent;
-  ent.resize(n_entries);
-  // Counting sort of entry positions by row, in parallel: thread t counts
-  // the rows of its images, then fills its own slots of every row's bucket.
-  std::vector<std::vector<std::uint32_t>>& counts = ws.counts;
-  counts.resize(threads);
-  for (auto& c : counts) c.assign(kk, 0);
-  std::vector<std::uint32_t>& row_start = ws.row_start;
-  std::vector<std::uint32_t>& item = ws.item;
-  row_start.assign(kk + 1, 0);
-  item.resize(n_entries);
-#pragma omp parallel num_threads(threads)
-  {
-    const int t = omp_get_thread_num();
-    const std::size_t g0 = n_img * t / threads, g1 = n_img * (t + 1) / threads;
-    std::vector<std::uint32_t>& cnt = counts[t];
-    for (std::size_t g = g0; g < g1; ++g) {
-      const RankOneTerms& r = all[g].*which;
-      const std::size_t base = img_start[g];
-      for (std::size_t u = 0; u < r.weights.size(); ++u) {
-        for (std::uint32_t e = r.starts[u]; e < r.starts[u + 1]; ++e) {
-          const auto& [i, x] = r.entries[e];
-          ent[base + e] = {i, static_cast<std::uint32_t>(base + r.starts[u + 1]), x,
-                           r.weights[u] * x};
-          ++cnt[i];
-        }
-      }
-    }
-#pragma omp barrier
-#pragma omp single
-    {
-      std::uint32_t run = 0;
-      for (std::size_t i = 0; i < kk; ++i) {
-        row_start[i] = run;
-        for (int u = 0; u < threads; ++u) {
-          const std::uint32_t c = counts[u][i];
-          counts[u][i] = run;  // becomes thread u's next slot in row i
-          run += c;
-        }
-      }
-      row_start[kk] = run;
-    }
-    for (std::size_t e = img_start[g0]; e < img_start[g1]; ++e) item[cnt[ent[e].atom]++] = static_cast<std::uint32_t>(e);
-#pragma omp barrier
-    std::vector<double> acc(kk, 0.0);
-    std::vector<char> mark(kk, 0);
-    std::vector<std::uint32_t> touched;
-#pragma omp for schedule(dynamic, 16)
-    for (int i = 0; i < k; ++i) {
-      const std::uint32_t s0 = row_start[i], s1 = row_start[i + 1];
-      if (s0 == s1) continue;
-      for (std::uint32_t s = s0; s < s1; ++s) {
-        // The entries of each item's term lie elsewhere in memory: fetch a
-        // few items ahead.
-        if (s + 6 < s1) __builtin_prefetch(&ent[item[s + 6]]);
-        const std::uint32_t a = item[s];
-        const double wi = ent[a].wval;
-        const std::uint32_t end = ent[a].term_end;
-        for (std::uint32_t c = a; c < end; ++c) {
-          const std::uint32_t j = ent[c].atom;
-          if (!mark[j]) {
-            mark[j] = 1;
-            touched.push_back(j);
-          }
-          acc[j] += wi * ent[c].val;
-        }
-      }
-      double* row = m.data() + static_cast<std::size_t>(i) * kk;
-      double* also_row = also ? also->data() + static_cast<std::size_t>(i) * kk : nullptr;
-      for (std::uint32_t j : touched) {
-        row[j] += acc[j];
-        if (also_row) also_row[j] += also_scale * acc[j];
-        acc[j] = 0.0;
-        mark[j] = 0;
-      }
-      touched.clear();
-    }
-  }
-}
-
 // Counting sort of entry positions [0, n) by row (atom_at(e)), in parallel:
 // thread t counts the rows of entries [part[t], part[t+1]), then fills its own
 // slots of every row's bucket. Rows list their entries in increasing position
@@ -253,6 +142,99 @@ void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt a
     }
     for (std::size_t e = part[t]; e < part[t + 1]; ++e)
       ws.item[cnt[atom_at(e)]++] = static_cast<std::uint32_t>(e);
+  }
+}
+
+// Applies sum_t w_t v_t v_t^T (upper triangle) and the diagonal parts of a
+// chunk of images to m. Scattered updates into a K x K matrix miss the cache
+// on every access, so the entries are first bucketed by row (a parallel
+// counting sort); each row is then accumulated in a private, cache-resident
+// K-vector and added to the matrix once. Every row sums its contributions in
+// (image, term, entry) order, so the result does not depend on the thread
+// count. When `also` is given, every row is added a second time, scaled by
+// also_scale, into *also: the whole-image window adds a_full * alpha alpha^T to
+// L for every term it adds to V, so one pass over the entries serves both.
+void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*which,
+                 SmtStatistics::Workspace& ws, std::vector<double>& m, int k, bool diagonal_only,
+                 int threads,
+                 std::vector<double>* also = nullptr, double also_scale = 0.0) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  for (const ImageTerms& it : all) {
+    for (const auto& [i, x] : (it.*which).diagonal) {
+      const std::size_t at = diagonal_only ? i : i * kk + i;
+      m[at] += x;
+      if (also) (*also)[at] += also_scale * x;
+    }
+  }
+  if (diagonal_only) return;
+  // Flatten the chunk's terms: entry e holds its atom, its value times the
+  // term's weight (wv), its plain value and the end of its term.
+  const std::size_t n_img = all.size();
+  std::vector<std::size_t> img_start(n_img + 1, 0);
+  for (std::size_t g = 0; g < n_img; ++g)
+    img_start[g + 1] = img_start[g] + (all[g].*which).entries.size();
+  const std::size_t n_entries = img_start[n_img];
+  if (n_entries == 0) return;
+  SMT_CHECK(n_entries < (std::size_t{1} << 32), "statistics chunk too large");
+  std::vector<FlatEntry>& ent = ws.ent;
+  ent.resize(n_entries);
+  std::vector<std::size_t> part(threads + 1);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    const std::size_t g0 = n_img * t / threads, g1 = n_img * (t + 1) / threads;
+    part[t] = img_start[g0];
+    if (t == threads - 1) part[threads] = n_entries;
+    for (std::size_t g = g0; g < g1; ++g) {
+      const RankOneTerms& r = all[g].*which;
+      const std::size_t base = img_start[g];
+      for (std::size_t u = 0; u < r.weights.size(); ++u) {
+        for (std::uint32_t e = r.starts[u]; e < r.starts[u + 1]; ++e) {
+          const auto& [i, x] = r.entries[e];
+          ent[base + e] = {i, static_cast<std::uint32_t>(base + r.starts[u + 1]), x,
+                           r.weights[u] * x};
+        }
+      }
+    }
+  }
+  bucket_by_row(n_entries, part, [&](std::size_t e) { return ent[e].atom; }, k, threads, ws);
+  const std::vector<std::uint32_t>& row_start = ws.row_start;
+  const std::vector<std::uint32_t>& item = ws.item;
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> acc(kk, 0.0);
+    std::vector<char> mark(kk, 0);
+    std::vector<std::uint32_t> touched;
+#pragma omp for schedule(dynamic, 16)
+    for (int i = 0; i < k; ++i) {
+      const std::uint32_t s0 = row_start[i], s1 = row_start[i + 1];
+      if (s0 == s1) continue;
+      for (std::uint32_t s = s0; s < s1; ++s) {
+        // The entries of each item's term lie elsewhere in memory: fetch a
+        // few items ahead.
+        if (s + 6 < s1) __builtin_prefetch(&ent[item[s + 6]]);
+        const std::uint32_t a = item[s];
+        const double wi = ent[a].wval;
+        const std::uint32_t end = ent[a].term_end;
+        for (std::uint32_t c = a; c < end; ++c) {
+          const std::uint32_t j = ent[c].atom;
+          if (!mark[j]) {
+            mark[j] = 1;
+            touched.push_back(j);
+          }
+          acc[j] += wi * ent[c].val;
+        }
+      }
+      double* row = m.data() + static_cast<std::size_t>(i) * kk;
+      double* also_row = also ? also->data() + static_cast<std::size_t>(i) * kk : nullptr;
+      for (std::uint32_t j : touched) {
+        row[j] += acc[j];
+        if (also_row) also_row[j] += also_scale * acc[j];
+        acc[j] = 0.0;
+        mark[j] = 0;
+      }
+      touched.clear();
+    }
   }
 }
 
