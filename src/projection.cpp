@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "projection_kernel.h"
 #include "smt/binary_format.h"
 #include "smt/error.h"
 #include "smt/statistics.h"
@@ -13,6 +14,7 @@ Projection::Projection(int dict_size, int embed_dim, std::vector<float> by_atom,
     : k_(dict_size), d_(embed_dim), p_(std::move(by_atom)), eigenvalues_(std::move(eigenvalues)) {
   SMT_CHECK(p_.size() == static_cast<std::size_t>(k_) * d_, "projection holds ", p_.size(),
             " values, expected ", k_, " x ", d_);
+  p_tiles_ = kernel::tile_projection(p_.data(), k_, d_);
 }
 
 Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
@@ -79,7 +81,38 @@ Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double
                     std::vector<double>(eig.values.begin() + skip, eig.values.end()));
 }
 
+namespace {
+
+// beta_p <- beta_p / ||beta_p|| for the n rows (zero rows stay zero).
+void normalize_rows(float* beta, int n, int d) {
+  for (int p = 0; p < n; ++p) {
+    float* b = beta + static_cast<std::size_t>(p) * d;
+    double ss = 0;
+    for (int j = 0; j < d; ++j) ss += static_cast<double>(b[j]) * b[j];
+    const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+    for (int j = 0; j < d; ++j) b[j] *= inv;
+  }
+}
+
+}  // namespace
+
 void Projection::embed(const PatchCodes& codes, float* beta) const {
+  static const bool kernel_ok = kernel::embed_kernel_available();
+  const int n = codes.num_patches();
+  // One or two atoms per patch (vector quantisation) read each column of P
+  // about once per image anyway; the atom-major kernel pays off above that.
+  if (!kernel_ok || p_tiles_.empty() || codes.atoms.size() < 2 * static_cast<std::size_t>(n)) {
+    embed_reference(codes, beta);
+    return;
+  }
+  thread_local kernel::EmbedScratch scratch;
+  kernel::embed_atom_major(codes.offsets.data(), n, codes.atoms.data(),
+                           codes.values.empty() ? nullptr : codes.values.data(), p_tiles_.data(),
+                           k_, d_, beta, scratch);
+  normalize_rows(beta, n, d_);
+}
+
+void Projection::embed_reference(const PatchCodes& codes, float* beta) const {
   const int n = codes.num_patches();
   for (int p = 0; p < n; ++p) {
     float* b = beta + static_cast<std::size_t>(p) * d_;
@@ -89,11 +122,8 @@ void Projection::embed(const PatchCodes& codes, float* beta) const {
       const float* col = p_.data() + static_cast<std::size_t>(codes.atoms[e]) * d_;
       for (int j = 0; j < d_; ++j) b[j] += a * col[j];
     }
-    double ss = 0;
-    for (int j = 0; j < d_; ++j) ss += static_cast<double>(b[j]) * b[j];
-    const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
-    for (int j = 0; j < d_; ++j) b[j] *= inv;
   }
+  normalize_rows(beta, n, d_);
 }
 
 void Projection::save(SectionWriter& w) const {

@@ -46,7 +46,12 @@ class Projection {
 
   // beta (n x d) for the n coded patches: P alpha_p, L2-normalised (a patch
   // without atoms gives a zero row).
+  // Uses the atom-major AVX2 kernel when the codes have several atoms per
+  // patch and the CPU has AVX2+FMA, else embed_reference.
   void embed(const PatchCodes& codes, float* beta) const;
+  // The plain per-patch loop: the portable path and the reference embed() is
+  // tested against (equal up to float rounding).
+  void embed_reference(const PatchCodes& codes, float* beta) const;
 
   void save(SectionWriter& w) const;
   static Projection load(const SectionReader& r);
@@ -54,6 +59,7 @@ class Projection {
  private:
   int k_ = 0, d_ = 0;
   std::vector<float> p_;
+  std::vector<float> p_tiles_;  // p_ rearranged for the atom-major kernel
   std::vector<double> eigenvalues_;
 };
 
