@@ -148,7 +148,8 @@ int cmd_run(const CommonOptions& o) {
   metrics.add_seconds("load", t_load.seconds());
   const double sgemm = smt::measure_sgemm_gflops(0.5);
   ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
-  const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width, test.size());
+  const smt::MemoryPlan plan =
+      smt::plan_memory(c, train.height, train.width, train.size() * (c.flip ? 2 : 1), test.size());
   metrics.extra()["memory_plan"] = plan.to_json();
   smt::TrainCodes codes;
   smt::FitOptions fit_options;
@@ -156,8 +157,8 @@ int cmd_run(const CommonOptions& o) {
   smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, &codes, fit_options);
   smt::EvalOptions eval_options;
   eval_options.block_images = plan.knn_block_images;
-  smt::EvalResult r =
-      smt::evaluate_knn(model, train, test, ctx, metrics, &codes, eval_options);
+  eval_options.streaming = plan.streaming;
+  smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, &codes, eval_options);
   json m = metrics.to_json(total.seconds());
   m["top1"] = r.top1;
   m["top5"] = r.top5;
@@ -225,9 +226,8 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   // The model fixes how images become features; only evaluation and
   // execution parameters may change here.
   smt::Config c = resolve_config(o, model.config);
-  for (const char* key :
-       {"patch-size", "stride", "context", "dict-size", "threshold", "embed-dim", "code-values",
-        "grayscale"}) {
+  for (const char* key : {"patch-size", "stride", "context", "dict-size", "threshold", "embed-dim",
+                          "code-values", "grayscale"}) {
     SMT_CHECK(c.to_json()[key] == model.config.to_json()[key], "--", key,
               " is fixed by the model file and cannot be changed by smt eval");
   }
@@ -236,10 +236,12 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   const std::string dir = data_dir_or_env(o.data_dir);
   smt::RunMetrics metrics;
   auto [train, test] = load_train_test(dir, c, ctx);
-  const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width, test.size());
+  const smt::MemoryPlan plan =
+      smt::plan_memory(c, train.height, train.width, train.size() * (c.flip ? 2 : 1), test.size());
   metrics.extra()["memory_plan"] = plan.to_json();
   smt::EvalOptions eval_options;
   eval_options.block_images = plan.knn_block_images;
+  eval_options.streaming = plan.streaming;
   smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, nullptr, eval_options);
   std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
               100 * r.top5, train.size(), test.size());

@@ -178,6 +178,9 @@ std::vector<ParamSpec> make_specs() {
                       "eigenvectors with the smallest eigenvalues to skip (default 1)"));
   s.push_back(real("v-reg", &Config::v_reg, 0, 1,
                    "regularisation of V, relative to trace(V)/K (default 1e-6)"));
+  s.push_back(real("eigen-tol", &Config::eigen_tol, 1e-12, 1e-2,
+                   "relative residual |Cu - lambda u| / |C| at which the subspace eigensolver "
+                   "stops (default 1e-7, about the single-precision resolution P is kept in)"));
   // Pooling / k-NN
   s.push_back(integer("pool-window", &Config::pool_window, 1, 1024,
                       "average-pooling window in patches (default 4)"));

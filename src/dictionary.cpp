@@ -36,16 +36,13 @@ void sample_patches(const PatchSource& src, std::mt19937_64& rng, std::int64_t n
   out.resize(static_cast<std::size_t>(n) * dim);
 #pragma omp parallel
   {
-    std::vector<float> buf(static_cast<std::size_t>(per_image) * dim), scratch;
+    std::vector<float> all, scratch;
 #pragma omp for schedule(dynamic, 4)
     for (std::int64_t d = 0; d < draws; ++d) {
-      src.patches(images[d], buf.data(), scratch);
-      for (int k = 0; k < per_draw; ++k) {
-        const std::int64_t row = d * per_draw + k;
-        if (row >= n) break;
-        std::copy_n(buf.data() + static_cast<std::size_t>(positions[row]) * dim, dim,
-                    out.data() + row * dim);
-      }
+      const std::int64_t row = d * per_draw;
+      const int count = static_cast<int>(std::min<std::int64_t>(per_draw, n - row));
+      src.patches_at(images[d], positions.data() + row, count,
+                     out.data() + static_cast<std::size_t>(row) * dim, all, scratch);
     }
   }
 }
@@ -77,24 +74,45 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
   std::int64_t seen = 0;
   const float theta = static_cast<float>(threshold);
   const std::int64_t chunk = 4096;
-  std::vector<float> cand, sims;
+  constexpr int kScreenBlock = 1024;
+  std::vector<float> cand, sims, packed;
+  std::vector<std::int64_t> alive;
   Progress progress(ctx, "dictionary (greedy)", size);
   while (accepted < size && seen < max_candidates) {
     const std::int64_t n = std::min(chunk, max_candidates - seen);
     sample_patches(src, rng, n, cand);
     seen += n;
-    // Cosines with the atoms accepted before this chunk, as one GEMM.
+    // Screen the chunk against the atoms accepted before it, one block of
+    // atoms at a time (one GEMM each): a candidate too close to an atom of a
+    // block is dropped before the next, and once the dictionary is nearly
+    // full most candidates are dropped by the first blocks.
     const int before = accepted;
-    sims.assign(static_cast<std::size_t>(n) * std::max(before, 1), 0.0f);
-    if (before > 0)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), before, dim, 1.0f,
-                  cand.data(), dim, atoms.data(), dim, 0.0f, sims.data(), before);
-    for (std::int64_t r = 0; r < n && accepted < size; ++r) {
+    alive.clear();
+    for (std::int64_t r = 0; r < n; ++r)
+      if (!is_zero(cand.data() + r * dim, dim)) alive.push_back(r);
+    for (int a0 = 0; a0 < before && !alive.empty(); a0 += kScreenBlock) {
+      const int an = std::min(kScreenBlock, before - a0);
+      const int na = static_cast<int>(alive.size());
+      packed.resize(static_cast<std::size_t>(na) * dim);
+      for (int i = 0; i < na; ++i)
+        std::copy_n(cand.data() + alive[i] * dim, dim,
+                    packed.data() + static_cast<std::size_t>(i) * dim);
+      sims.resize(static_cast<std::size_t>(na) * an);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, na, an, dim, 1.0f, packed.data(), dim,
+                  atoms.data() + static_cast<std::size_t>(a0) * dim, dim, 0.0f, sims.data(), an);
+      int kept = 0;
+      for (int i = 0; i < na; ++i) {
+        const float* s = sims.data() + static_cast<std::size_t>(i) * an;
+        bool ok = true;
+        for (int k = 0; k < an && ok; ++k) ok = s[k] <= theta;
+        if (ok) alive[kept++] = alive[i];
+      }
+      alive.resize(kept);
+    }
+    for (const std::int64_t r : alive) {
+      if (accepted >= size) break;
       const float* x = cand.data() + r * dim;
-      if (is_zero(x, dim)) continue;
       bool ok = true;
-      const float* s = sims.data() + r * std::max(before, 1);
-      for (int k = 0; k < before && ok; ++k) ok = s[k] <= theta;
       // Atoms accepted earlier in this chunk.
       for (int k = before; k < accepted && ok; ++k)
         ok = cblas_sdot(dim, x, 1, atoms.data() + static_cast<std::size_t>(k) * dim, 1) <= theta;

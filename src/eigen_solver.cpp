@@ -157,7 +157,7 @@ void rayleigh_ritz(int n, int p, const double* c, std::vector<double>& q, std::v
 // one symmetric block product (BLAS-3) over the n x n matrix.
 // Returns false (out untouched) when it has not converged within max_iter
 // steps; c is only read, so the caller can fall back to the dense solver.
-bool subspace_smallest(int n, const std::vector<double>& cmat, int m, int max_iter,
+bool subspace_smallest(int n, const std::vector<double>& cmat, int m, int max_iter, double tol,
                        const Context& ctx, EigenResult& out) {
   const double* c = cmat.data();
   double trace = 0;
@@ -173,9 +173,9 @@ bool subspace_smallest(int n, const std::vector<double>& cmat, int m, int max_it
   std::normal_distribution<double> normal;
   for (auto& v : q) v = normal(rng);
   orthonormalize(n, p, q.data());
-  const double tol = 1e-9;
   double worst = 0;
   int it = 0;
+  Timer t_iter;
   for (it = 1; it <= max_iter; ++it) {
     rayleigh_ritz(n, p, c, q, w, x, cx, theta);
     // Residuals of the m wanted pairs, relative to the spectrum's scale s.
@@ -189,6 +189,8 @@ bool subspace_smallest(int n, const std::vector<double>& cmat, int m, int max_it
       }
       worst = std::max(worst, std::sqrt(rr) / std::abs(s));
     }
+    ctx.log(str_cat("eigen solver: step ", it, ", relative residual ", worst, ", ",
+                    t_iter.seconds(), "s"));
     if (worst <= tol) break;
     // q <- (s I - C) x, orthonormalised.
     for (std::size_t k = 0; k < np; ++k) q[k] = s * x[k] - cx[k];
@@ -211,7 +213,8 @@ bool subspace_smallest(int n, const std::vector<double>& cmat, int m, int max_it
 
 EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector<double>& b,
                                       bool b_diagonal, int m, EigenMethod method,
-                                      const Context& ctx) {
+                                      const Context& ctx, double tol) {
+  SMT_CHECK(tol > 0 && std::isfinite(tol), "eigenproblem: tolerance must be > 0, got ", tol);
   SMT_CHECK(n >= 1 && m >= 1 && m <= n, "eigenproblem: asked for ", m, " eigenpairs of a ", n, "x",
             n, " problem");
   SMT_CHECK(l.size() >= static_cast<std::size_t>(n) * n, "eigenproblem: L has the wrong size");
@@ -220,7 +223,11 @@ EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector
       "eigenproblem: B has the wrong size");
   for (std::size_t i = 0; i < static_cast<std::size_t>(n) * n; ++i)
     SMT_CHECK(std::isfinite(l[i]), "eigenproblem: L contains NaN or inf");
+  Timer t_form;
   to_standard_form(n, l, b, b_diagonal);
+  ctx.log(str_cat("eigen solver: standard form (",
+                  b_diagonal ? "diagonal scaling" : "Cholesky + dsygst", ") in ", t_form.seconds(),
+                  "s"));
   if (method == EigenMethod::kAuto)
     method = n <= kDenseLimit ? EigenMethod::kDense : EigenMethod::kSubspace;
   EigenResult out;
@@ -228,7 +235,7 @@ EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector
   out.m = m;
   if (method == EigenMethod::kDense) {
     dense_smallest(n, l, m, out);
-  } else if (!subspace_smallest(n, l, m, kMaxSubspaceSteps, ctx, out)) {
+  } else if (!subspace_smallest(n, l, m, kMaxSubspaceSteps, tol, ctx, out)) {
     dense_smallest(n, l, m, out);
   }
   undo_transform(n, m, b, b_diagonal, out.vectors.data());

@@ -62,13 +62,23 @@ std::int64_t disk_write_bytes() {
   return -1;
 }
 
-nlohmann::json MemoryPlan::to_json() const {
-  return {{"limit_bytes", limit},         {"base_bytes", base},
-          {"fit_fixed_bytes", fit_fixed}, {"knn_fixed_bytes", knn_fixed},
-          {"code_cache_bytes", code_cache}, {"knn_block_images", knn_block_images}};
+KnnStreaming resolve_streaming(KnnStreaming s, std::size_t train_images, std::size_t test_images) {
+  if (s != KnnStreaming::kAuto) return s;
+  return train_images < test_images ? KnnStreaming::kStreamTest : KnnStreaming::kStreamTrain;
 }
 
-MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t test_images) {
+nlohmann::json MemoryPlan::to_json() const {
+  return {{"limit_bytes", limit},
+          {"base_bytes", base},
+          {"fit_fixed_bytes", fit_fixed},
+          {"knn_fixed_bytes", knn_fixed},
+          {"code_cache_bytes", code_cache},
+          {"knn_streamed", streaming == KnnStreaming::kStreamTest ? "test" : "train"},
+          {"knn_block_images", knn_block_images}};
+}
+
+MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t train_images,
+                       std::size_t test_images) {
   MemoryPlan p;
   const double gib = 1024.0 * 1024.0 * 1024.0;
   if (cfg.memory_limit_gb > 0) {
@@ -80,30 +90,46 @@ MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t tes
   }
   p.base = static_cast<std::size_t>(current_rss_bytes()) + (std::size_t{256} << 20);
   const std::size_t k = static_cast<std::size_t>(cfg.dict_size);
-  // Statistics: L and (unless codes are one-hot) V as K x K doubles, plus the
-  // solver's dense copies (standard-form matrix, eigenvectors, workspace).
-  p.fit_fixed = (cfg.vector_quantization() ? 4 : 5) * k * k * sizeof(double);
+  // Statistics: L and (unless codes are one-hot) V as K x K doubles, reused in
+  // place by the solver, plus its n x p blocks (p = 2 (skip + d) columns: the
+  // basis, its image, the Ritz vectors and their image, QR workspace).
+  const std::size_t m = static_cast<std::size_t>(cfg.skip + cfg.embed_dim);
+  const std::size_t block = std::min(k, std::max(2 * m, m + 16));
+  p.fit_fixed = ((cfg.vector_quantization() ? 1 : 2) * k * k + 5 * k * block) * sizeof(double);
   const int g_h = (height - cfg.patch_size) / cfg.stride + 1;
   const int g_w = (width - cfg.patch_size) / cfg.stride + 1;
   const int o_h = g_h >= cfg.pool_window ? (g_h - cfg.pool_window) / cfg.pool_stride + 1 : 0;
   const int o_w = g_w >= cfg.pool_window ? (g_w - cfg.pool_window) / cfg.pool_stride + 1 : 0;
   const std::size_t fdim = static_cast<std::size_t>(std::max(o_h, 1)) * std::max(o_w, 1) *
                            static_cast<std::size_t>(cfg.embed_dim);
-  const std::size_t test_bytes = test_images * fdim * sizeof(float);
-  // A k-NN block of training features: up to 5 % of the budget, 16..4096 images.
-  const std::size_t per_image = fdim * sizeof(float) + test_images * sizeof(float);
-  p.knn_block_images =
-      std::clamp<std::size_t>(p.limit / 20 / std::max<std::size_t>(per_image, 1), 16, 4096);
+  const std::size_t feature_bytes = fdim * sizeof(float);
+  p.streaming = resolve_streaming(KnnStreaming::kAuto, train_images, test_images);
+  const bool stream_test = p.streaming == KnnStreaming::kStreamTest;
+  const std::size_t resident_images = stream_test ? train_images : test_images;
+  const std::size_t other_images = stream_test ? test_images : train_images;
+  const std::size_t resident_bytes = resident_images * feature_bytes;
+  // A streamed block: up to 5 % of the budget (12.5 % when streaming the test
+  // side, where each block re-reads the resident training features), 16..4096
+  // images, with its row of similarities.
+  const std::size_t per_image = feature_bytes + resident_images * sizeof(float);
+  p.knn_block_images = std::clamp<std::size_t>(
+      p.limit / (stream_test ? 8 : 20) / std::max<std::size_t>(per_image, 1), 16, 4096);
+  p.knn_block_images = std::min(p.knn_block_images, std::max<std::size_t>(other_images, 1));
   // Plus the k-NN's own buffers (similarity block, normalised references).
-  p.knn_fixed = test_bytes + p.knn_block_images * per_image + (std::size_t{128} << 20);
+  p.knn_fixed = resident_bytes + p.knn_block_images * per_image + (std::size_t{160} << 20);
   const std::size_t need = p.base + std::max(p.fit_fixed, p.knn_fixed);
   auto in_gib = [&](std::size_t b) { return std::round(static_cast<double>(b) / gib * 100) / 100; };
-  SMT_CHECK(need <= p.limit, "--memory-limit ", in_gib(p.limit), " GiB is below the ",
-            in_gib(need), " GiB this run needs at least (", in_gib(p.fit_fixed), " GiB for the ",
-            k, "x", k, " statistics and their solve, ", in_gib(test_bytes),
-            " GiB for the features of ", test_images, " test images, ", in_gib(p.base),
+  SMT_CHECK(need <= p.limit, "--memory-limit ", in_gib(p.limit), " GiB is below the ", in_gib(need),
+            " GiB this run needs at least (", in_gib(p.fit_fixed), " GiB for the ", k, "x", k,
+            " statistics and their solve, ", in_gib(resident_bytes), " GiB for the features of ",
+            resident_images, stream_test ? " training" : " test", " images, ", in_gib(p.base),
             " GiB already in use); raise --memory-limit or lower --dict-size / --test-limit");
-  p.code_cache = p.limit - need;
+  // Kept codes live through the fit and, streaming the training side, through
+  // the k-NN; streaming the test side they are dropped once the training
+  // features exist (both are resident for that moment).
+  const std::size_t with_codes =
+      stream_test ? p.base + std::max(p.fit_fixed, resident_bytes) : need;
+  p.code_cache = p.limit > with_codes ? p.limit - with_codes : 0;
   return p;
 }
 
@@ -263,8 +289,8 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   // 4. Eigenproblem.
   Timer t_solve;
   ProjectionReport rep;
-  model.projection =
-      Projection::fit(stats, cfg.embed_dim, cfg.skip, cfg.v_reg, options.eigen_method, ctx, &rep);
+  model.projection = Projection::fit(stats, cfg.embed_dim, cfg.skip, cfg.v_reg,
+                                     options.eigen_method, ctx, &rep, cfg.eigen_tol);
   metrics.add_seconds("solve", t_solve.seconds());
   ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
                   t_solve.seconds(), "s"));
@@ -316,13 +342,118 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
   }
 }
 
+namespace {
+
+void embed_test_block(const SmtModel& model, const ImageSet& test, std::size_t b0, std::size_t bn,
+                      float* out, const Context& ctx) {
+  const std::size_t batch = static_cast<std::size_t>(model.config.batch_images);
+  const std::size_t fdim = model.feature_dim();
+  for (std::size_t s = 0; s < bn; s += batch) {
+    const std::size_t sn = std::min(batch, bn - s);
+    compute_features(model, test, false, b0 + s, b0 + s + sn, out + s * fdim, ctx);
+  }
+}
+
+void record_knn_rate(RunMetrics& metrics, std::size_t nq, std::size_t nr, std::size_t fdim,
+                     double seconds) {
+  const double flops =
+      2.0 * static_cast<double>(nq) * static_cast<double>(nr) * static_cast<double>(fdim);
+  metrics.extra()["knn_flops"] = flops;
+  metrics.extra()["knn_gflops_per_s"] = flops / std::max(seconds, 1e-9) / 1e9;
+  metrics.extra()["feature_dim"] = fdim;
+}
+
+// Small training sets: training features resident, test images embedded and
+// classified block by block.
+EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
+                                   const ImageSet& test, const Context& ctx, RunMetrics& metrics,
+                                   TrainCodes* cached, std::size_t block, int num_classes) {
+  const Config& cfg = model.config;
+  const std::size_t fdim = model.feature_dim();
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  Timer t_train;
+  std::vector<float> train_features(n_aug * fdim);
+  std::vector<int> train_labels(n_aug);
+  {
+    const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
+    const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+    Progress progress(ctx, "embedding training images", static_cast<std::int64_t>(n_aug));
+    for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
+      const std::size_t bn = std::min(batch, n_aug - b0);
+      compute_features(model, train, cfg.flip, b0, b0 + bn, train_features.data() + b0 * fdim, ctx,
+                       cached);
+      progress.update(static_cast<std::int64_t>(b0 + bn));
+    }
+    progress.finish();
+    for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
+  }
+  if (cached) {
+    std::vector<PatchCodes>().swap(cached->images);  // frees the memory, not just the size
+    cached->valid = false;
+  }
+  metrics.add_seconds("embed_train", t_train.seconds());
+
+  EvalResult r;
+  r.predictions.resize(test.size());
+  std::size_t hit1 = 0, hit5 = 0;
+  double embed_seconds = 0, knn_seconds = 0;
+  Progress progress(ctx, "k-NN over test images", static_cast<std::int64_t>(test.size()));
+  for (std::size_t b0 = 0; b0 < test.size(); b0 += block) {
+    const std::size_t bn = std::min(block, test.size() - b0);
+    Timer t_embed;
+    std::vector<float> queries(bn * fdim);
+    embed_test_block(model, test, b0, bn, queries.data(), ctx);
+    embed_seconds += t_embed.seconds();
+    Timer t_knn;
+    KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
+    knn.add_references(train_features.data(), train_labels.data(), n_aug);
+    const std::vector<int> block_labels =
+        test.labels.empty()
+            ? std::vector<int>()
+            : std::vector<int>(test.labels.begin() + static_cast<std::ptrdiff_t>(b0),
+                               test.labels.begin() + static_cast<std::ptrdiff_t>(b0 + bn));
+    const KnnResult res =
+        knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), block_labels);
+    for (std::size_t q = 0; q < bn; ++q) {
+      r.predictions[b0 + q] = res.top1[q];
+      if (block_labels.empty()) continue;
+      if (res.top1[q] == block_labels[q]) ++hit1;
+      const auto& t5 = res.top5[q];
+      if (std::find(t5.begin(), t5.end(), block_labels[q]) != t5.end()) ++hit5;
+    }
+    knn_seconds += t_knn.seconds();
+    progress.update(static_cast<std::int64_t>(b0 + bn));
+  }
+  progress.finish();
+  metrics.add_seconds("embed_test", embed_seconds);
+  metrics.add_seconds("knn", knn_seconds);
+  record_knn_rate(metrics, test.size(), n_aug, fdim, knn_seconds);
+  const double nt = static_cast<double>(test.size());
+  r.top1 = test.labels.empty() ? std::nan("") : static_cast<double>(hit1) / nt;
+  r.top5 = test.labels.empty() ? std::nan("") : static_cast<double>(hit5) / nt;
+  return r;
+}
+
+}  // namespace
+
 EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
-                        const Context& ctx, RunMetrics& metrics, const TrainCodes* cached,
+                        const Context& ctx, RunMetrics& metrics, TrainCodes* cached,
                         const EvalOptions& options) {
   const Config& cfg = model.config;
   SMT_CHECK(test.size() >= 1, "the test set is empty");
   const std::size_t fdim = model.feature_dim();
   const int num_classes = std::max({model.num_classes, train.num_classes, test.num_classes});
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, "--knn-k ", cfg.knn_k, " exceeds the ",
+            n_aug, " training images");
+  const std::size_t block =
+      options.block_images > 0 ? options.block_images : static_cast<std::size_t>(cfg.batch_images);
+  const KnnStreaming streaming = resolve_streaming(options.streaming, n_aug, test.size());
+  metrics.extra()["knn_streamed"] = streaming == KnnStreaming::kStreamTest ? "test" : "train";
+  metrics.extra()["knn_block_images"] = block;
+  if (streaming == KnnStreaming::kStreamTest)
+    return evaluate_streaming_test(model, train, test, ctx, metrics, cached, block, num_classes);
+
   // Test features stay in memory; training features are streamed.
   Timer t_test;
   std::vector<float> test_features(test.size() * fdim);
@@ -339,38 +470,26 @@ EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const Imag
   metrics.add_seconds("embed_test", t_test.seconds());
 
   Timer t_knn;
-  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
-  SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, "--knn-k ", cfg.knn_k, " exceeds the ",
-            n_aug, " training images");
   KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
   const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
-  const std::size_t batch = options.block_images > 0
-                                ? options.block_images
-                                : static_cast<std::size_t>(cfg.batch_images);
-  metrics.extra()["knn_block_images"] = batch;
-  std::vector<float> block(batch * fdim);
-  std::vector<int> labels(batch);
+  std::vector<float> features(block * fdim);
+  std::vector<int> labels(block);
   double embed_seconds = 0;
   Progress progress(ctx, "k-NN over training images", static_cast<std::int64_t>(n_aug));
-  for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
-    const std::size_t bn = std::min(batch, n_aug - b0);
+  for (std::size_t b0 = 0; b0 < n_aug; b0 += block) {
+    const std::size_t bn = std::min(block, n_aug - b0);
     Timer t_embed;
-    compute_features(model, train, cfg.flip, b0, b0 + bn, block.data(), ctx, cached);
+    compute_features(model, train, cfg.flip, b0, b0 + bn, features.data(), ctx, cached);
     embed_seconds += t_embed.seconds();
     for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
-    knn.add_references(block.data(), labels.data(), bn);
+    knn.add_references(features.data(), labels.data(), bn);
     progress.update(static_cast<std::int64_t>(b0 + bn));
   }
   KnnResult res = knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), test.labels);
   progress.finish();
   metrics.add_seconds("embed_train", embed_seconds);
   metrics.add_seconds("knn", t_knn.seconds() - embed_seconds);
-  const double knn_flops = 2.0 * static_cast<double>(test.size()) * static_cast<double>(n_aug) *
-                           static_cast<double>(fdim);
-  metrics.extra()["knn_flops"] = knn_flops;
-  metrics.extra()["knn_gflops_per_s"] =
-      knn_flops / std::max(t_knn.seconds() - embed_seconds, 1e-9) / 1e9;
-  metrics.extra()["feature_dim"] = fdim;
+  record_knn_rate(metrics, test.size(), n_aug, fdim, t_knn.seconds() - embed_seconds);
   EvalResult r;
   r.top1 = res.top1_accuracy;
   r.top5 = res.top5_accuracy;

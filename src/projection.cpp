@@ -18,7 +18,8 @@ Projection::Projection(int dict_size, int embed_dim, std::vector<float> by_atom,
 }
 
 Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
-                           EigenMethod method, const Context& ctx, ProjectionReport* report) {
+                           EigenMethod method, const Context& ctx, ProjectionReport* report,
+                           double eigen_tol) {
   const int k = stats.dict_size();
   const bool diag = stats.diagonal_v();
   SMT_CHECK(stats.num_patches() > 0, "no training patches were accumulated");
@@ -61,7 +62,7 @@ Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double
   }
   ctx.log(str_cat("eigenproblem: ", n, " active atoms of ", k, ", ", m, " smallest eigenpairs, V ",
                   diag ? "diagonal" : "dense"));
-  EigenResult eig = solve_smallest_eigenpairs(n, l, v, diag, m, method, ctx);
+  EigenResult eig = solve_smallest_eigenpairs(n, l, v, diag, m, method, ctx, eigen_tol);
   stats.release();
   std::vector<float> by_atom(static_cast<std::size_t>(k) * embed_dim, 0.0f);
   for (int j = 0; j < embed_dim; ++j) {

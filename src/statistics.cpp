@@ -156,8 +156,7 @@ void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt a
 // L for every term it adds to V, so one pass over the entries serves both.
 void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*which,
                  SmtStatistics::Workspace& ws, std::vector<double>& m, int k, bool diagonal_only,
-                 int threads,
-                 std::vector<double>* also = nullptr, double also_scale = 0.0) {
+                 int threads, std::vector<double>* also = nullptr, double also_scale = 0.0) {
   const std::size_t kk = static_cast<std::size_t>(k);
   for (const ImageTerms& it : all) {
     for (const auto& [i, x] : (it.*which).diagonal) {
@@ -197,7 +196,8 @@ void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*w
       }
     }
   }
-  bucket_by_row(n_entries, part, [&](std::size_t e) { return ent[e].atom; }, k, threads, ws);
+  bucket_by_row(
+      n_entries, part, [&](std::size_t e) { return ent[e].atom; }, k, threads, ws);
   const std::vector<std::uint32_t>& row_start = ws.row_start;
   const std::vector<std::uint32_t>& item = ws.item;
 #pragma omp parallel num_threads(threads)
@@ -245,10 +245,9 @@ void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*w
 // the matrix once per chunk. When `also` is given the row is added a second
 // time, scaled, into *also (L of the whole-image window).
 void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t first,
-                       const std::vector<ImageTerms>& terms,
-                       std::vector<int> ImageTerms::*list, SmtStatistics::Workspace& ws,
-                       std::vector<double>& m, int k, int threads, std::vector<double>* also,
-                       double also_scale) {
+                       const std::vector<ImageTerms>& terms, std::vector<int> ImageTerms::*list,
+                       SmtStatistics::Workspace& ws, std::vector<double>& m, int k, int threads,
+                       std::vector<double>* also, double also_scale) {
   const std::size_t kk = static_cast<std::size_t>(k);
   const std::size_t n_img = terms.size();
   std::vector<std::size_t> e_start(n_img + 1, 0), t_start(n_img + 1, 0);
@@ -293,7 +292,8 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
       }
     }
   }
-  bucket_by_row(n, part, [&](std::size_t e) { return ws.atoms[e]; }, k, threads, ws);
+  bucket_by_row(
+      n, part, [&](std::size_t e) { return ws.atoms[e]; }, k, threads, ws);
   const std::uint16_t* atoms = ws.atoms.data();
 #pragma omp parallel num_threads(threads)
   {
@@ -347,8 +347,8 @@ void apply_outer_dense(const std::vector<ImageTerms>& all, SmtStatistics::Worksp
         ++c;
       }
     }
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, static_cast<int>(cols), sign,
-                s.data(), static_cast<int>(cols), 1.0, m.data(), k);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, k, static_cast<int>(cols), sign, s.data(),
+                static_cast<int>(cols), 1.0, m.data(), k);
   }
 }
 
@@ -396,8 +396,7 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
   // a_full: the factor of sum alpha alpha^T in L for an image whose patches
   // are all included (see the closed form below).
   const double np = npatch;
-  const double a_full =
-      npatch < 2 ? 0.0 : second ? (np / (np - 1)) * (np / (np - 1)) : np;
+  const double a_full = npatch < 2 ? 0.0 : second ? (np / (np - 1)) * (np / (np - 1)) : np;
   const bool v_feeds_l = whole && !diagonal_v_;
   if (!work_) work_ = std::make_shared<Workspace>();
   Workspace& ws = *work_;
@@ -453,7 +452,8 @@ void SmtStatistics::add_images(const std::vector<const PatchCodes*>& images, int
           // correction here.
           const double n = n_on;
           const double a = n_on < 2 ? 0.0 : second ? (n / (n - 1)) * (n / (n - 1)) : n;
-          if (n_on >= 2) out.columns = second ? n_on : static_cast<std::int64_t>(n_on) * (n_on - 1) / 2;
+          if (n_on >= 2)
+            out.columns = second ? n_on : static_cast<std::int64_t>(n_on) * (n_on - 1) / 2;
           if (!diagonal_v_ && n_on >= 2 && a != a_full) {
             for (int p = 0; p < npatch; ++p) {
               if (!on[p]) continue;

@@ -21,7 +21,9 @@
 #include "smt/context.h"
 #include "smt/error.h"
 #include "smt/image_set.h"
+#include "smt/knn.h"
 #include "smt/model.h"
+#include "smt/patch_source.h"
 #include "smt/pipeline.h"
 #include "test_util.h"
 
@@ -372,4 +374,53 @@ TEST(TrainCodeCache, CachedPrefixGivesTheSameFeatures) {
     smt::compute_features(model, train, cfg.flip, 0, n_aug, got.data(), ctx, &codes);
     EXPECT_EQ(got, want);
   }
+}
+
+// The k-NN evaluation gives the brute-force answer on the model's features
+// whichever side it keeps in memory, for several block sizes, and streaming
+// the test side releases the cached training codes.
+TEST(EvaluateKnn, BothStreamingSidesEqualBruteForce) {
+  smt::Config cfg = tiny_config();
+  cfg.threshold = 0.3;
+  cfg.knn_k = 5;
+  const smt::ImageSet train = blob_images(24, 12, 12, 31);
+  const smt::ImageSet test = blob_images(17, 12, 12, 32);
+  const smt::Context ctx = quiet(cfg);
+  smt::RunMetrics m0;
+  smt::TrainCodes all_codes;
+  const smt::SmtModel model = smt::fit_model(train, cfg, ctx, m0, &all_codes);
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  ASSERT_EQ(all_codes.images.size(), n_aug);
+  const std::vector<float> train_f = features(model, train, cfg.flip, ctx);
+  const std::vector<float> test_f = features(model, test, false, ctx);
+  const smt::PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
+  std::vector<int> train_labels(n_aug);
+  for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
+  const int classes = std::max(train.num_classes, test.num_classes);
+  const smt::KnnResult want = smt::brute_force_knn(
+      test_f.data(), test.size(), train_f.data(), train_labels.data(), n_aug, model.feature_dim(),
+      cfg.knn_k, classes, static_cast<float>(cfg.knn_temperature), test.labels);
+  for (auto side : {smt::KnnStreaming::kStreamTrain, smt::KnnStreaming::kStreamTest}) {
+    for (std::size_t block : {std::size_t{1}, std::size_t{5}, std::size_t{64}}) {
+      SCOPED_TRACE(testing::Message() << "side " << static_cast<int>(side) << " block " << block);
+      smt::TrainCodes codes = all_codes;
+      smt::RunMetrics m;
+      smt::EvalOptions eo;
+      eo.streaming = side;
+      eo.block_images = block;
+      const smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, m, &codes, eo);
+      EXPECT_EQ(r.predictions, want.top1);
+      EXPECT_DOUBLE_EQ(r.top1, want.top1_accuracy);
+      EXPECT_DOUBLE_EQ(r.top5, want.top5_accuracy);
+      EXPECT_EQ(m.extra()["knn_streamed"],
+                side == smt::KnnStreaming::kStreamTest ? "test" : "train");
+      if (side == smt::KnnStreaming::kStreamTest) {
+        EXPECT_TRUE(codes.images.empty());
+      }
+    }
+  }
+  EXPECT_EQ(smt::resolve_streaming(smt::KnnStreaming::kAuto, 10, 20),
+            smt::KnnStreaming::kStreamTest);
+  EXPECT_EQ(smt::resolve_streaming(smt::KnnStreaming::kAuto, 20, 20),
+            smt::KnnStreaming::kStreamTrain);
 }

@@ -45,7 +45,8 @@ struct Config {
   int neighborhood = -1;  // half-size of the operator's window in patches; -1: whole image
   int embed_dim = 384;
   int skip = 1;
-  double v_reg = 1e-6;  // V + v_reg * trace(V)/K * I
+  double v_reg = 1e-6;      // V + v_reg * trace(V)/K * I
+  double eigen_tol = 1e-7;  // subspace eigensolver's stopping residual
   // Pooling and k-NN
   int pool_window = 4;
   int pool_stride = 2;
@@ -53,8 +54,8 @@ struct Config {
   double knn_temperature = 0.03;
   // Execution
   std::uint64_t seed = 0;
-  int threads = 0;         // 0: all cores
-  int batch_images = 512;  // images per streaming batch
+  int threads = 0;             // 0: all cores
+  int batch_images = 512;      // images per streaming batch
   double memory_limit_gb = 0;  // 0: 60 % of physical memory
 
   bool vector_quantization() const { return threshold >= 1.0; }

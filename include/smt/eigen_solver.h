@@ -29,8 +29,10 @@ struct EigenResult {
 // b_diagonal, else an n x n symmetric matrix stored like l. Both are
 // overwritten (the solver works in place to keep memory at one n x n matrix
 // for diagonal B).
+// tol: relative residual at which subspace iteration stops (the dense
+// solver is exact to rounding).
 EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector<double>& b,
                                       bool b_diagonal, int m, EigenMethod method,
-                                      const Context& ctx);
+                                      const Context& ctx, double tol = 1e-9);
 
 }  // namespace smt

@@ -41,7 +41,15 @@ class PatchSource {
   // Writes the patches_per_image() x dim() patches of augmented image i.
   void patches(std::size_t i, float* out, std::vector<float>& scratch) const;
 
+  // Writes only the patches at the given grid positions (count x dim()), in
+  // that order: the context means still need the whole image, but only the
+  // chosen patches are whitened (sampling a few patches per image).
+  void patches_at(std::size_t i, const int* positions, int count, float* out,
+                  std::vector<float>& all, std::vector<float>& scratch) const;
+
  private:
+  void extract(std::size_t i, float* out, std::vector<float>& scratch) const;
+
   const ImageSet& images_;
   const PatchExtractor& extractor_;
   const Whitener* whitener_;

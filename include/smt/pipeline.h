@@ -42,21 +42,32 @@ std::int64_t current_rss_bytes();
 // write_bytes; -1 where the kernel does not report it).
 std::int64_t disk_write_bytes();
 
+// Which side of the k-NN stays in memory while the other is streamed in
+// blocks: the smaller one. kAuto keeps the test features unless the
+// (augmented) training set is smaller.
+enum class KnnStreaming { kAuto, kStreamTrain, kStreamTest };
+
+// Resolves kAuto for the given augmented training and test image counts.
+KnnStreaming resolve_streaming(KnnStreaming s, std::size_t train_images, std::size_t test_images);
+
 // How a run spends its memory budget (--memory-limit): the fixed parts (the
-// K x K statistics and the eigen solver's work during the fit; the test
-// features during the k-NN), what is left for keeping the training codes, and
-// the number of training images embedded per k-NN block.
+// K x K statistics and the eigen solver's work during the fit; the resident
+// side's features during the k-NN), what is left for keeping the training
+// codes, and the number of streamed images per k-NN block.
 struct MemoryPlan {
   std::size_t limit = 0;
   std::size_t base = 0;  // already resident when planned (the images)
   std::size_t fit_fixed = 0, knn_fixed = 0;
   std::size_t code_cache = 0;
+  KnnStreaming streaming = KnnStreaming::kStreamTrain;
   std::size_t knn_block_images = 0;
   nlohmann::json to_json() const;
 };
 
-// Throws naming --memory-limit when the fixed parts alone do not fit.
-MemoryPlan plan_memory(const Config& config, int height, int width, std::size_t test_images);
+// train_images: augmented (with flips) training images. Throws naming
+// --memory-limit when the fixed parts alone do not fit.
+MemoryPlan plan_memory(const Config& config, int height, int width, std::size_t train_images,
+                       std::size_t test_images);
 
 // Codes of the augmented training images, kept between fitting and the k-NN
 // so that the training set is coded once: images [0, images.size()) as far as
@@ -72,7 +83,8 @@ struct FitOptions {
 };
 
 struct EvalOptions {
-  std::size_t block_images = 0;  // training images per k-NN block; 0: config.batch_images
+  std::size_t block_images = 0;  // streamed images per k-NN block; 0: config.batch_images
+  KnnStreaming streaming = KnnStreaming::kAuto;
 };
 
 // Fits whitening, dictionary, statistics and P on the training images
@@ -92,11 +104,15 @@ struct EvalResult {
   std::vector<int> predictions;
 };
 
-// Weighted cosine k-NN: test features in memory, training features streamed
-// in batches (the training feature matrix never exists).
+// Weighted cosine k-NN. Streaming the training side: test features in memory,
+// training features produced in blocks (the training feature matrix never
+// exists). Streaming the test side (small training sets): training features in
+// memory, test images embedded and classified block by block. `cached` codes
+// are used for the training features; when streaming the test side they are
+// released (cleared) once the training features exist.
 EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
-                        const Context& ctx, RunMetrics& metrics,
-                        const TrainCodes* cached = nullptr, const EvalOptions& options = {});
+                        const Context& ctx, RunMetrics& metrics, TrainCodes* cached = nullptr,
+                        const EvalOptions& options = {});
 
 // Single-precision GEMM rate of this machine now (GFLOP/s), measured over
 // ~`seconds` with every thread on a large square product, for reports.

@@ -37,7 +37,8 @@ class Projection {
   // reused in place as solver workspace, keeping peak memory at one K x K
   // matrix under vector quantisation).
   static Projection fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
-                        EigenMethod method, const Context& ctx, ProjectionReport* report);
+                        EigenMethod method, const Context& ctx, ProjectionReport* report,
+                        double eigen_tol = 1e-9);
 
   int dict_size() const { return k_; }
   int embed_dim() const { return d_; }
