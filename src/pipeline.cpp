@@ -270,6 +270,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     progress.update(static_cast<std::int64_t>(b0 + bn));
   }
   progress.finish();
+  std::vector<PatchCodes>().swap(codes);  // the last batch's codes: memory the solver can use
   if (keep) keep->valid = true;
   metrics.extra()["train_codes_cached_images"] = keep ? keep->images.size() : 0;
   metrics.extra()["train_code_bytes"] = cached_bytes;

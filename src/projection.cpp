@@ -20,6 +20,7 @@ Projection::Projection(int dict_size, int embed_dim, std::vector<float> by_atom,
 Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
                            EigenMethod method, const Context& ctx, ProjectionReport* report,
                            double eigen_tol) {
+  stats.release_workspace();  // the solver needs the memory more
   const int k = stats.dict_size();
   const bool diag = stats.diagonal_v();
   SMT_CHECK(stats.num_patches() > 0, "no training patches were accumulated");

@@ -71,6 +71,9 @@ class SmtStatistics {
 
   // Frees the accumulators.
   void release();
+  // Frees add_images' scratch buffers (hundreds of MB for dense codes); a
+  // later add_images allocates them again.
+  void release_workspace() { work_.reset(); }
 
   struct Workspace;  // scratch buffers of add_images (copies share it: one thread at a time)
 
