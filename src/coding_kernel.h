@@ -24,7 +24,8 @@ struct PackedAtoms {
 
 PackedAtoms pack_atoms(const float* atoms, int size, int dim);
 
-// True when this CPU runs the AVX2+FMA kernel.
+// True when this CPU has AVX2+FMA: it runs fused_code and the embedding kernel
+// (projection_kernel.h).
 bool fused_available();
 
 // For n patches (n x dim, row-major): best[p] / best_atom[p] become the

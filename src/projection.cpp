@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "coding_kernel.h"
 #include "projection_kernel.h"
 #include "smt/binary_format.h"
 #include "smt/error.h"
@@ -99,7 +100,7 @@ void normalize_rows(float* beta, int n, int d) {
 }  // namespace
 
 void Projection::embed(const PatchCodes& codes, float* beta) const {
-  static const bool kernel_ok = kernel::embed_kernel_available();
+  static const bool kernel_ok = kernel::fused_available();  // AVX2 + FMA
   const int n = codes.num_patches();
   // One or two atoms per patch (vector quantisation) read each column of P
   // about once per image anyway; the atom-major kernel pays off above that.

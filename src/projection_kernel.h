@@ -2,9 +2,10 @@
 // patches of one image, visiting each used atom's column of P once per image
 // instead of once per patch that uses it. With ~100 active atoms per patch
 // (CIFAR at threshold 0.3) the per-patch loop streams the 12 MB P from L3 for
-// every patch; here P is read once per image and the n x 8 slice of beta being
-// accumulated stays in L1. AVX2+FMA, chosen at run time; Projection's plain
-// loop is the portable fallback and the reference it is tested against.
+// every patch; here P is read once per image and the slice of beta being
+// accumulated stays in L1/L2. AVX2+FMA, chosen at run time
+// (kernel::fused_available); Projection's plain loop is the portable fallback
+// and the reference it is tested against.
 #pragma once
 
 #include <cstdint>
@@ -18,11 +19,8 @@ struct EmbedScratch {
   std::vector<std::uint32_t> patch;  // per entry, grouped by atom
   std::vector<float> weight;         // per entry, grouped by atom
   std::vector<std::uint16_t> used;   // atoms with at least one entry, ascending
-  std::vector<float> acc;            // n x 8 slice of beta being accumulated
+  std::vector<float> acc;            // n x 16 slice of beta being accumulated
 };
-
-// True when this CPU runs embed_atom_major.
-bool embed_kernel_available();
 
 // P (k atoms x d, row-major) rearranged for embed_atom_major: for each group
 // of 8 columns, the k atoms' 8 values contiguously (k x 8), then the last
