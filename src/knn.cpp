@@ -75,24 +75,24 @@ void check_query_labels(const std::vector<int>& query_labels, std::size_t nq, in
   }
 }
 
-void fill_accuracy(const std::vector<int>& query_labels, KnnResult& res) {
+}  // namespace
+
+void KnnResult::set_accuracy(const std::vector<int>& query_labels) {
   if (query_labels.empty()) {
-    res.top1_accuracy = std::numeric_limits<double>::quiet_NaN();
-    res.top5_accuracy = std::numeric_limits<double>::quiet_NaN();
+    top1_accuracy = std::numeric_limits<double>::quiet_NaN();
+    top5_accuracy = std::numeric_limits<double>::quiet_NaN();
     return;
   }
   std::size_t hit1 = 0, hit5 = 0;
   for (std::size_t q = 0; q < query_labels.size(); ++q) {
-    if (res.top1[q] == query_labels[q]) ++hit1;
-    const auto& t5 = res.top5[q];
+    if (top1[q] == query_labels[q]) ++hit1;
+    const auto& t5 = top5[q];
     if (std::find(t5.begin(), t5.end(), query_labels[q]) != t5.end()) ++hit5;
   }
   const double n = static_cast<double>(query_labels.size());
-  res.top1_accuracy = static_cast<double>(hit1) / n;
-  res.top5_accuracy = static_cast<double>(hit5) / n;
+  top1_accuracy = static_cast<double>(hit1) / n;
+  top5_accuracy = static_cast<double>(hit5) / n;
 }
-
-}  // namespace
 
 KnnAccumulator::KnnAccumulator(const float* queries, std::size_t n_queries, std::size_t dim, int k,
                                std::size_t chunk_refs)
@@ -264,7 +264,7 @@ KnnResult KnnAccumulator::classify(int num_classes, float temperature,
       res.top1[q] = t5[0];
     }
   }
-  fill_accuracy(query_labels, res);
+  res.set_accuracy(query_labels);
   return res;
 }
 
@@ -328,7 +328,7 @@ KnnResult brute_force_knn(const float* queries, std::size_t nq, const float* ref
     for (std::size_t r = 0; r < 5 && r < nc; ++r) res.top5[q][r] = order[r];
     res.top1[q] = order[0];
   }
-  fill_accuracy(query_labels, res);
+  res.set_accuracy(query_labels);
   return res;
 }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <optional>
 
 #include "smt/error.h"
 #include "smt/knn.h"
@@ -345,14 +346,22 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
 
 namespace {
 
-void embed_test_block(const SmtModel& model, const ImageSet& test, std::size_t b0, std::size_t bn,
-                      float* out, const Context& ctx) {
+// Features of augmented images [begin, end) into out, in batches of
+// config.batch_images (each batch parallel over its images), reporting
+// progress under `what` when it is non-null.
+void features_in_batches(const SmtModel& model, const ImageSet& images, bool flip,
+                         std::size_t begin, std::size_t end, float* out, const Context& ctx,
+                         const TrainCodes* cached, const char* what) {
   const std::size_t batch = static_cast<std::size_t>(model.config.batch_images);
   const std::size_t fdim = model.feature_dim();
-  for (std::size_t s = 0; s < bn; s += batch) {
-    const std::size_t sn = std::min(batch, bn - s);
-    compute_features(model, test, false, b0 + s, b0 + s + sn, out + s * fdim, ctx);
+  std::optional<Progress> progress;
+  if (what) progress.emplace(ctx, what, static_cast<std::int64_t>(end - begin));
+  for (std::size_t b0 = begin; b0 < end; b0 += batch) {
+    const std::size_t b1 = std::min(end, b0 + batch);
+    compute_features(model, images, flip, b0, b1, out + (b0 - begin) * fdim, ctx, cached);
+    if (progress) progress->update(static_cast<std::int64_t>(b1 - begin));
   }
+  if (progress) progress->finish();
 }
 
 void record_knn_rate(RunMetrics& metrics, std::size_t nq, std::size_t nr, std::size_t fdim,
@@ -377,15 +386,8 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
   std::vector<int> train_labels(n_aug);
   {
     const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
-    const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
-    Progress progress(ctx, "embedding training images", static_cast<std::int64_t>(n_aug));
-    for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
-      const std::size_t bn = std::min(batch, n_aug - b0);
-      compute_features(model, train, cfg.flip, b0, b0 + bn, train_features.data() + b0 * fdim, ctx,
-                       cached);
-      progress.update(static_cast<std::int64_t>(b0 + bn));
-    }
-    progress.finish();
+    features_in_batches(model, train, cfg.flip, 0, n_aug, train_features.data(), ctx, cached,
+                        "embedding training images");
     for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
   }
   if (cached) {
@@ -394,16 +396,16 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
   }
   metrics.add_seconds("embed_train", t_train.seconds());
 
-  EvalResult r;
-  r.predictions.resize(test.size());
-  std::size_t hit1 = 0, hit5 = 0;
+  KnnResult all;  // the blocks' answers, in test order
+  all.top1.resize(test.size());
+  all.top5.resize(test.size());
   double embed_seconds = 0, knn_seconds = 0;
   Progress progress(ctx, "k-NN over test images", static_cast<std::int64_t>(test.size()));
   for (std::size_t b0 = 0; b0 < test.size(); b0 += block) {
     const std::size_t bn = std::min(block, test.size() - b0);
     Timer t_embed;
     std::vector<float> queries(bn * fdim);
-    embed_test_block(model, test, b0, bn, queries.data(), ctx);
+    features_in_batches(model, test, false, b0, b0 + bn, queries.data(), ctx, nullptr, nullptr);
     embed_seconds += t_embed.seconds();
     Timer t_knn;
     KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
@@ -415,13 +417,8 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
                                test.labels.begin() + static_cast<std::ptrdiff_t>(b0 + bn));
     const KnnResult res =
         knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), block_labels);
-    for (std::size_t q = 0; q < bn; ++q) {
-      r.predictions[b0 + q] = res.top1[q];
-      if (block_labels.empty()) continue;
-      if (res.top1[q] == block_labels[q]) ++hit1;
-      const auto& t5 = res.top5[q];
-      if (std::find(t5.begin(), t5.end(), block_labels[q]) != t5.end()) ++hit5;
-    }
+    std::copy(res.top1.begin(), res.top1.end(), all.top1.begin() + static_cast<std::ptrdiff_t>(b0));
+    std::copy(res.top5.begin(), res.top5.end(), all.top5.begin() + static_cast<std::ptrdiff_t>(b0));
     knn_seconds += t_knn.seconds();
     progress.update(static_cast<std::int64_t>(b0 + bn));
   }
@@ -429,9 +426,11 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
   metrics.add_seconds("embed_test", embed_seconds);
   metrics.add_seconds("knn", knn_seconds);
   record_knn_rate(metrics, test.size(), n_aug, fdim, knn_seconds);
-  const double nt = static_cast<double>(test.size());
-  r.top1 = test.labels.empty() ? std::nan("") : static_cast<double>(hit1) / nt;
-  r.top5 = test.labels.empty() ? std::nan("") : static_cast<double>(hit5) / nt;
+  all.set_accuracy(test.labels);
+  EvalResult r;
+  r.top1 = all.top1_accuracy;
+  r.top5 = all.top5_accuracy;
+  r.predictions = std::move(all.top1);
   return r;
 }
 
@@ -458,16 +457,8 @@ EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const Imag
   // Test features stay in memory; training features are streamed.
   Timer t_test;
   std::vector<float> test_features(test.size() * fdim);
-  {
-    const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
-    Progress progress(ctx, "embedding test images", static_cast<std::int64_t>(test.size()));
-    for (std::size_t b0 = 0; b0 < test.size(); b0 += batch) {
-      const std::size_t bn = std::min(batch, test.size() - b0);
-      compute_features(model, test, false, b0, b0 + bn, test_features.data() + b0 * fdim, ctx);
-      progress.update(static_cast<std::int64_t>(b0 + bn));
-    }
-    progress.finish();
-  }
+  features_in_batches(model, test, false, 0, test.size(), test_features.data(), ctx, nullptr,
+                      "embedding test images");
   metrics.add_seconds("embed_test", t_test.seconds());
 
   Timer t_knn;

@@ -24,6 +24,10 @@ struct KnnResult {
   std::vector<std::array<int, 5>> top5;  // 5 best-voted labels; -1 past num_classes
   double top1_accuracy = 0.0;            // NaN when no query labels were given
   double top5_accuracy = 0.0;
+
+  // Sets the accuracies from top1/top5 and one true label per query (NaN
+  // when query_labels is empty).
+  void set_accuracy(const std::vector<int>& query_labels);
 };
 
 // Streams reference (training) features against a fixed set of query (test)
