@@ -133,6 +133,11 @@ std::vector<ParamSpec> make_specs() {
   s.push_back(integer("context", &Config::context, -1, 1e6,
                       "context-mean removal: half-size c of the window of patches whose mean is "
                       "subtracted; -1 = whole image (default -1)"));
+  s.push_back(choice<ContextMean>(
+      "context-mean", &Config::context_mean,
+      {{"all", ContextMean::kAll}, {"channel", ContextMean::kChannel}},
+      "context-mean removal: one mean over all channels of the window, or one per colour "
+      "channel (which also removes the window's colour cast) (default all)"));
   // Whitening
   s.push_back(real("whiten-tol", &Config::whiten_tol, 1e-12, 1e6,
                    "whitening tolerance tau in (Sigma + tau I)^(-1/2) (default 1e-3)"));

@@ -111,17 +111,16 @@ std::vector<char> balanced_choice(const ImageSet& set, std::size_t limit, std::u
   return chosen;
 }
 
-// Moves the images with mask[i] == 1 (in order) into the returned set and
-// compacts the rest in place.
-ImageSet extract(ImageSet& set, const std::vector<char>& mask) {
-  ImageSet out = set;
-  out.pixels.clear();
-  out.labels.clear();
+// Moves the images with mask[i] == 1 (in order) into the returned set (or
+// drops them when !keep_extracted) and compacts the rest in place.
+ImageSet extract(ImageSet& set, const std::vector<char>& mask, bool keep_extracted = true) {
+  ImageSet out = set.empty_like();
   const std::size_t bytes = set.image_size();
   std::size_t kept = 0;
   for (std::size_t i = 0; i < set.size(); ++i) {
     const auto src = set.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes);
     if (mask[i]) {
+      if (!keep_extracted) continue;
       out.pixels.insert(out.pixels.end(), src, src + static_cast<std::ptrdiff_t>(bytes));
       out.labels.push_back(set.labels[i]);
       continue;
@@ -142,7 +141,7 @@ void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
   if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
   std::vector<char> drop = balanced_choice(set, static_cast<std::size_t>(limit), seed);
   for (char& d : drop) d = !d;
-  extract(set, drop);
+  extract(set, drop, /*keep_extracted=*/false);
   set.source += str_cat(" (", set.size(), " images drawn with seed ", seed, ")");
 }
 

@@ -2,16 +2,27 @@
 
 namespace smt {
 
+ImageSet ImageSet::empty_like() const {
+  ImageSet out;
+  out.height = height;
+  out.width = width;
+  out.channels = channels;
+  out.num_classes = num_classes;
+  out.class_names = class_names;
+  out.source = source;
+  return out;
+}
+
 void ImageSet::truncate(std::size_t n) {
   if (n >= size()) return;
   labels.resize(n);
+  labels.shrink_to_fit();
   pixels.resize(n * image_size());
+  pixels.shrink_to_fit();
 }
 
 ImageSet ImageSet::split_tail(std::size_t n) {
-  ImageSet tail = *this;
-  tail.pixels.clear();
-  tail.labels.clear();
+  ImageSet tail = empty_like();
   if (n == 0 || n >= size()) return tail;
   const std::size_t keep = size() - n;
   tail.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(keep), labels.end());

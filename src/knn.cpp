@@ -140,36 +140,78 @@ void KnnAccumulator::add_references(const float* refs, const int* labels, std::s
   SMT_CHECK(refs != nullptr && labels != nullptr, "null reference features or labels");
   // Validate the whole block first so a bad block leaves the state unchanged.
   check_finite(refs, n_refs, dim_, "reference (training)", n_refs_total_);
-  for (std::size_t r = 0; r < n_refs; ++r) {
-    SMT_CHECK(labels[r] >= 0, "reference label ", labels[r], " at row ",
-              n_refs_total_ + static_cast<std::int64_t>(r), " is negative");
-  }
-
+  check_labels(labels, n_refs);
   for (std::size_t r = 0; r < n_refs; ++r) {
     normalize_row(refs + r * dim_, dim_, pending_.data() + pending_count_ * dim_);
     pending_labels_[pending_count_] = labels[r];
     ++pending_count_;
     ++n_refs_total_;
-    if (pending_count_ == chunk_) {
-      compute_sims();
-      merge(pending_merged_, chunk_);
-      pending_base_ += static_cast<std::int64_t>(chunk_);
-      pending_count_ = 0;
-      pending_merged_ = 0;
-      // A later partial chunk relies on zero padding past pending_count_.
-      std::fill(pending_.begin(), pending_.end(), 0.0f);
-    }
+    if (pending_count_ == chunk_) finish_chunk();
   }
 }
 
-void KnnAccumulator::compute_sims() const {
+void KnnAccumulator::add_normalized_references(const float* refs, const int* labels,
+                                               std::size_t n_refs) {
+  if (n_refs == 0) return;
+  SMT_CHECK(refs != nullptr && labels != nullptr, "null reference features or labels");
+  check_labels(labels, n_refs);
+  std::size_t r = 0;
+  while (r < n_refs) {
+    if (pending_count_ == 0 && n_refs - r >= chunk_) {
+      // A whole chunk in place: the same sgemm shape as a pending chunk, so
+      // the same similarities bit for bit.
+      std::copy_n(labels + r, chunk_, pending_labels_.begin());
+      compute_sims(refs + r * dim_);
+      merge(0, chunk_);
+      pending_base_ += static_cast<std::int64_t>(chunk_);
+      n_refs_total_ += static_cast<std::int64_t>(chunk_);
+      r += chunk_;
+      continue;
+    }
+    std::copy_n(refs + r * dim_, dim_, pending_.data() + pending_count_ * dim_);
+    pending_labels_[pending_count_] = labels[r];
+    ++pending_count_;
+    ++n_refs_total_;
+    ++r;
+    if (pending_count_ == chunk_) finish_chunk();
+  }
+}
+
+void KnnAccumulator::normalize_references(float* refs, std::size_t n_refs, std::size_t dim) {
+  check_finite(refs, n_refs, dim, "reference (training)", 0);
+  const std::int64_t n = static_cast<std::int64_t>(n_refs);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t r = 0; r < n; ++r) {
+    float* row = refs + static_cast<std::size_t>(r) * dim;
+    normalize_row(row, dim, row);
+  }
+}
+
+void KnnAccumulator::check_labels(const int* labels, std::size_t n_refs) const {
+  for (std::size_t r = 0; r < n_refs; ++r) {
+    SMT_CHECK(labels[r] >= 0, "reference label ", labels[r], " at row ",
+              n_refs_total_ + static_cast<std::int64_t>(r), " is negative");
+  }
+}
+
+void KnnAccumulator::finish_chunk() {
+  compute_sims(pending_.data());
+  merge(pending_merged_, chunk_);
+  pending_base_ += static_cast<std::int64_t>(chunk_);
+  pending_count_ = 0;
+  pending_merged_ = 0;
+  // A later partial chunk relies on zero padding past pending_count_.
+  std::fill(pending_.begin(), pending_.end(), 0.0f);
+}
+
+void KnnAccumulator::compute_sims(const float* refs) const {
   if (n_queries_ == 0) return;
   // Always the full chunk shape (zero-padded), so each similarity comes out of
   // the same sgemm configuration whatever the block split. Called outside any
   // OpenMP region: OpenBLAS threads it itself.
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n_queries_),
               static_cast<int>(chunk_), static_cast<int>(dim_), 1.0f, queries_.data(),
-              static_cast<int>(dim_), pending_.data(), static_cast<int>(dim_), 0.0f, sims_.data(),
+              static_cast<int>(dim_), refs, static_cast<int>(dim_), 0.0f, sims_.data(),
               static_cast<int>(chunk_));
 }
 
@@ -206,7 +248,7 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
 
 void KnnAccumulator::flush_pending() const {
   if (pending_merged_ >= pending_count_) return;
-  compute_sims();
+  compute_sims(pending_.data());
   merge(pending_merged_, pending_count_);
   pending_merged_ = pending_count_;
 }

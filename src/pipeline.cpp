@@ -229,6 +229,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   }
   const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
   std::vector<PatchCodes> codes(batch);
+  std::vector<CompactCodes> packed(batch);  // the batch's codes as the cache keeps them
   std::vector<const PatchCodes*> ptrs;
   double stats_seconds = 0;
   std::int64_t active_entries = 0;
@@ -243,6 +244,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       for (std::size_t i = 0; i < bn; ++i) {
         code_image(src, coder, b0 + i, patches, scratch, cs, codes[i]);
         active_entries += static_cast<std::int64_t>(codes[i].atoms.size());
+        if (caching) packed[i] = CompactCodes(codes[i]);
       }
     }
     Timer t_stats;
@@ -253,25 +255,21 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     // Keep codes while they fit the budget: the images that do not fit are
     // recoded for the k-NN (a prefix of the training set stays cached).
     for (std::size_t i = 0; caching && i < bn; ++i) {
-      codes[i].offsets.shrink_to_fit();
-      codes[i].atoms.shrink_to_fit();
-      codes[i].values.shrink_to_fit();
-      codes[i].fallback.shrink_to_fit();
-      if (cached_bytes + codes[i].bytes() > options.code_cache_bytes) {
+      if (cached_bytes + packed[i].bytes() > options.code_cache_bytes) {
         ctx.log(str_cat("training codes fill the ", options.code_cache_bytes >> 20,
                         " MiB cache budget after ", keep->images.size(), " of ", n_aug,
                         " images: the rest will be recoded for the k-NN"));
         caching = false;
         break;
       }
-      cached_bytes += codes[i].bytes();
-      keep->images.push_back(std::move(codes[i]));
-      codes[i] = PatchCodes();
+      cached_bytes += packed[i].bytes();
+      keep->images.push_back(std::move(packed[i]));
     }
     progress.update(static_cast<std::int64_t>(b0 + bn));
   }
   progress.finish();
   std::vector<PatchCodes>().swap(codes);  // the last batch's codes: memory the solver can use
+  std::vector<CompactCodes>().swap(packed);
   if (keep) keep->valid = true;
   metrics.extra()["train_codes_cached_images"] = keep ? keep->images.size() : 0;
   metrics.extra()["train_code_bytes"] = cached_bytes;
@@ -331,13 +329,12 @@ void compute_features(const SmtModel& model, const ImageSet& images, bool flip, 
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t r = 0; r < n; ++r) {
       const std::size_t i = begin + static_cast<std::size_t>(r);
-      const PatchCodes* c = &codes;
       if (use_cache && i < cached->images.size()) {
-        c = &cached->images[i];
+        cached->images[i].unpack(codes);
       } else {
         code_image(src, coder, i, patches, scratch, cs, codes);
       }
-      model.projection.embed(*c, beta.data());
+      model.projection.embed(codes, beta.data());
       average_pool(beta.data(), g, d, model.config.pool_window, model.config.pool_stride,
                    out + static_cast<std::size_t>(r) * fdim);
     }
@@ -391,15 +388,18 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
     for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
   }
   if (cached) {
-    std::vector<PatchCodes>().swap(cached->images);  // frees the memory, not just the size
+    std::vector<CompactCodes>().swap(cached->images);  // frees the memory, not just the size
     cached->valid = false;
   }
   metrics.add_seconds("embed_train", t_train.seconds());
+  Timer t_norm;
+  KnnAccumulator::normalize_references(train_features.data(), n_aug, fdim);  // once, not per block
+  double knn_seconds = t_norm.seconds();
 
   KnnResult all;  // the blocks' answers, in test order
   all.top1.resize(test.size());
   all.top5.resize(test.size());
-  double embed_seconds = 0, knn_seconds = 0;
+  double embed_seconds = 0;
   Progress progress(ctx, "k-NN over test images", static_cast<std::int64_t>(test.size()));
   for (std::size_t b0 = 0; b0 < test.size(); b0 += block) {
     const std::size_t bn = std::min(block, test.size() - b0);
@@ -409,7 +409,7 @@ EvalResult evaluate_streaming_test(const SmtModel& model, const ImageSet& train,
     embed_seconds += t_embed.seconds();
     Timer t_knn;
     KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
-    knn.add_references(train_features.data(), train_labels.data(), n_aug);
+    knn.add_normalized_references(train_features.data(), train_labels.data(), n_aug);
     const std::vector<int> block_labels =
         test.labels.empty()
             ? std::vector<int>()

@@ -150,6 +150,37 @@ TEST(Knn, IndependentOfBlockSplit) {
   EXPECT_EQ(r0.top5, r1.top5);
 }
 
+// References normalised once and scored in place (the resident training set
+// of small runs) give bit-identical neighbours to add_references, whatever
+// the block split and with a partial chunk pending or flushed in between.
+TEST(Knn, PreNormalizedReferencesEqualPlainOnes) {
+  const Data d = make_data(19, 650, 31, 6, 13);
+  const int k = 8;
+  const std::size_t chunk = 48;
+  const auto base = stream(d, k, {d.nr}, chunk);
+  std::vector<float> normed = d.refs;
+  smt::KnnAccumulator::normalize_references(normed.data(), d.nr, d.dim);
+  for (const std::vector<std::size_t>& blocks :
+       {std::vector<std::size_t>{d.nr}, std::vector<std::size_t>{5, 48, 96, 1, 200},
+        std::vector<std::size_t>{47, 49, 3, 100}}) {
+    for (bool peek : {false, true}) {
+      SCOPED_TRACE(testing::Message() << blocks.size() << " blocks, peek " << peek);
+      smt::KnnAccumulator acc(d.queries.data(), d.nq, d.dim, k, chunk);
+      std::size_t done = 0;
+      for (std::size_t b = 0; done < d.nr; ++b) {
+        const std::size_t n = b < blocks.size() ? std::min(blocks[b], d.nr - done) : d.nr - done;
+        acc.add_normalized_references(normed.data() + done * d.dim, d.ref_labels.data() + done, n);
+        done += n;
+        if (peek) acc.neighbors();
+      }
+      expect_same_neighbors(base.neighbors(), acc.neighbors());
+    }
+  }
+  std::vector<float> bad = d.refs;
+  bad[3 * d.dim + 2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_THROW(smt::KnnAccumulator::normalize_references(bad.data(), d.nr, d.dim), smt::Error);
+}
+
 // Handing the queries over (normalised in place) equals copying them.
 TEST(Knn, MovedQueriesEqualCopiedQueries) {
   const Data d = make_data(17, 300, 29, 4, 11);

@@ -64,6 +64,33 @@ std::vector<double> naive_context(const std::vector<double>& raw, int gh, int gw
   return out;
 }
 
+// Per-channel context-mean removal straight from the definition: entry k of
+// a patch is channel k % c; each channel loses the mean of that channel's
+// entries over the window.
+std::vector<double> naive_context_per_channel(const std::vector<double>& raw, int gh, int gw,
+                                              int dim, int channels, int context) {
+  std::vector<double> out(raw.size());
+  for (int i = 0; i < gh; ++i)
+    for (int j = 0; j < gw; ++j)
+      for (int ch = 0; ch < channels; ++ch) {
+        double s = 0;
+        long count = 0;
+        for (int a = 0; a < gh; ++a)
+          for (int b = 0; b < gw; ++b) {
+            if (context >= 0 && (std::abs(a - i) > context || std::abs(b - j) > context)) continue;
+            for (int k = ch; k < dim; k += channels)
+              s += raw[(static_cast<std::size_t>(a) * gw + b) * dim + k];
+            count += dim / channels;
+          }
+        const double mean = s / static_cast<double>(count);
+        for (int k = ch; k < dim; k += channels) {
+          const std::size_t e = (static_cast<std::size_t>(i) * gw + j) * dim + k;
+          out[e] = raw[e] - mean;
+        }
+      }
+  return out;
+}
+
 std::vector<float> run(const smt::PatchExtractor& ex, const std::vector<std::uint8_t>& img,
                        bool flip) {
   std::vector<float> out(static_cast<std::size_t>(ex.num_patches()) * ex.dim());
@@ -131,6 +158,47 @@ TEST(PatchExtractor, ContentsMatchNaiveForAllContexts) {
       EXPECT_LT(max_abs_diff(got, want), 2e-6);
     }
   }
+}
+
+// --context-mean channel: one mean per colour channel, against the naive
+// definition for local and whole-image windows; on one channel it is the
+// ordinary removal bit for bit, and on colour images it differs from it.
+TEST(PatchExtractor, PerChannelMeansMatchNaive) {
+  struct Case {
+    int h, w, c, ps, stride;
+  };
+  const Case cases[] = {{12, 12, 3, 4, 1}, {15, 17, 3, 5, 3}, {32, 32, 3, 6, 1}, {9, 10, 2, 3, 1}};
+  std::uint32_t seed = 40;
+  for (const Case& cs : cases) {
+    const auto img = random_image(cs.h, cs.w, cs.c, seed++);
+    int gh = 0, gw = 0;
+    const auto raw = naive_raw(img, cs.h, cs.w, cs.c, cs.ps, cs.stride, gh, gw);
+    const int dim = cs.ps * cs.ps * cs.c;
+    for (int context : {0, 1, 2, -1}) {
+      SCOPED_TRACE(testing::Message() << cs.h << "x" << cs.w << "x" << cs.c << " ps" << cs.ps
+                                      << " s" << cs.stride << " context " << context);
+      smt::PatchExtractor ex(cs.h, cs.w, cs.c, cs.ps, cs.stride, context, true);
+      EXPECT_TRUE(ex.per_channel());
+      const auto got = run(ex, img, false);
+      const auto want = naive_context_per_channel(raw, gh, gw, dim, cs.c, context);
+      EXPECT_LT(max_abs_diff(got, want), 2e-6);
+      const auto global =
+          run(smt::PatchExtractor(cs.h, cs.w, cs.c, cs.ps, cs.stride, context), img, false);
+      EXPECT_GT(max_abs_diff(global, want), 1e-3) << "per-channel removal changed nothing";
+      // With the whole image as window every channel of the image sums to ~0.
+      if (context < 0) {
+        for (int ch = 0; ch < cs.c; ++ch) {
+          double s = 0;
+          for (std::size_t e = ch; e < got.size(); e += cs.c) s += got[e];
+          EXPECT_NEAR(s / static_cast<double>(got.size() / cs.c), 0.0, 1e-6) << "channel " << ch;
+        }
+      }
+    }
+  }
+  const auto gray = random_image(20, 20, 1, 9);
+  EXPECT_EQ(run(smt::PatchExtractor(20, 20, 1, 5, 1, 2, true), gray, false),
+            run(smt::PatchExtractor(20, 20, 1, 5, 1, 2, false), gray, false));
+  EXPECT_FALSE(smt::PatchExtractor(20, 20, 1, 5, 1, 2, true).per_channel());
 }
 
 // Context c >= grid and c = -1 are the same (whole image), bit for bit.

@@ -15,6 +15,7 @@ enum class DictMethod { kGreedy, kKMeans };
 enum class CodeValues { kBinary, kVariable };
 enum class ZeroCode { kDrop, kArgmax };
 enum class Operator { kSecond, kFirst };
+enum class ContextMean { kAll, kChannel };
 
 struct Config {
   // Data
@@ -27,6 +28,7 @@ struct Config {
   int patch_size = 6;
   int stride = 1;
   int context = -1;  // context-mean window half-size in patches; -1: whole image
+  ContextMean context_mean = ContextMean::kAll;  // one mean over all channels, or one per channel
   // Whitening
   double whiten_tol = 1e-3;
   // Dictionary

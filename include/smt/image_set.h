@@ -25,7 +25,11 @@ struct ImageSet {
   std::size_t image_size() const { return static_cast<std::size_t>(height) * width * channels; }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_size(); }
 
-  // The first n images (n >= size() keeps all).
+  // A set with this one's shape, classes and source but no images (copying the
+  // whole set to clear it would briefly hold its pixels twice).
+  ImageSet empty_like() const;
+  // The first n images (n >= size() keeps all); the freed pixel memory is
+  // returned, so a --train-limit subset does not keep the full set resident.
   void truncate(std::size_t n);
   // Moves the last n images into a new set (n < size()).
   ImageSet split_tail(std::size_t n);

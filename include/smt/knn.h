@@ -48,6 +48,13 @@ class KnnAccumulator {
 
   // refs: n_refs x dim row-major; labels: n_refs class labels (>= 0).
   void add_references(const float* refs, const int* labels, std::size_t n_refs);
+  // The same for rows already made finite-checked unit vectors by
+  // normalize_references (a resident reference set scored against many query
+  // blocks): whole chunks go to sgemm without being copied. Same results.
+  void add_normalized_references(const float* refs, const int* labels, std::size_t n_refs);
+  // L2-normalises n_refs x dim rows in place (in parallel), checking that they
+  // are finite, exactly as add_references would.
+  static void normalize_references(float* refs, std::size_t n_refs, std::size_t dim);
 
   std::size_t num_queries() const { return n_queries_; }
   std::size_t dim() const { return dim_; }
@@ -65,7 +72,9 @@ class KnnAccumulator {
                      const std::vector<int>& query_labels) const;
 
  private:
-  void compute_sims() const;
+  void compute_sims(const float* refs) const;  // refs: chunk_ x dim_ (pending_ or resident)
+  void check_labels(const int* labels, std::size_t n_refs) const;
+  void finish_chunk();
   void merge(std::size_t col_begin, std::size_t col_end) const;
   void flush_pending() const;
 

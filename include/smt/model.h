@@ -28,8 +28,8 @@ class SmtModel {
   nlohmann::json fit_report;  // what the fit measured (sizes, eigenvalues, timings)
 
   PatchExtractor extractor() const {
-    return PatchExtractor(height, width, channels, config.patch_size, config.stride,
-                          config.context);
+    return PatchExtractor(height, width, channels, config.patch_size, config.stride, config.context,
+                          config.context_mean == ContextMean::kChannel);
   }
   SparseCoder coder() const {
     return SparseCoder(dictionary, config.threshold, config.code_values);

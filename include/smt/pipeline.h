@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "smt/compact_codes.h"
 #include "smt/config.h"
 #include "smt/context.h"
 #include "smt/eigen_solver.h"
@@ -73,8 +74,8 @@ MemoryPlan plan_memory(const Config& config, int height, int width, std::size_t 
 // so that the training set is coded once: images [0, images.size()) as far as
 // the budget allows; the others are recoded when needed.
 struct TrainCodes {
-  std::vector<PatchCodes> images;
-  bool valid = false;  // filled by fit_model for the training set it was given
+  std::vector<CompactCodes> images;  // packed: about half the bytes of PatchCodes
+  bool valid = false;                // filled by fit_model for the training set it was given
 };
 
 struct FitOptions {

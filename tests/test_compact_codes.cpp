@@ -1,0 +1,93 @@
+// CompactCodes (the packed training-code cache) restores PatchCodes exactly:
+// atom order, values, zero-code flags, empty patches, the full uint16 range,
+// and takes fewer bytes than PatchCodes for many-atom binary codes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "smt/compact_codes.h"
+#include "smt/sparse_coder.h"
+
+namespace smt {
+namespace {
+
+// n patches of up to max_atoms distinct atoms of k; sorted or in random order.
+PatchCodes make_codes(int n, int k, int max_atoms, bool values, bool flags, bool sorted,
+                      std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  PatchCodes c;
+  std::uniform_int_distribution<int> count(0, max_atoms);
+  std::vector<int> perm(k);
+  for (int i = 0; i < k; ++i) perm[i] = i;
+  for (int p = 0; p < n; ++p) {
+    const int m = count(rng);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    std::vector<int> chosen(perm.begin(), perm.begin() + m);
+    if (sorted) std::sort(chosen.begin(), chosen.end());
+    for (int a : chosen) {
+      c.atoms.push_back(static_cast<std::uint16_t>(a));
+      if (values) c.values.push_back(std::uniform_real_distribution<float>(0, 1)(rng));
+    }
+    c.offsets.push_back(static_cast<std::uint32_t>(c.atoms.size()));
+    if (flags) c.fallback.push_back(static_cast<std::uint8_t>(rng() % 2));
+  }
+  return c;
+}
+
+void expect_equal(const PatchCodes& a, const PatchCodes& b) {
+  EXPECT_EQ(a.offsets, b.offsets);
+  EXPECT_EQ(a.atoms, b.atoms);
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(a.fallback, b.fallback);
+}
+
+TEST(CompactCodes, RoundTripsExactly) {
+  struct Case {
+    int n, k, max_atoms;
+    bool values, flags, sorted;
+  };
+  const Case cases[] = {{729, 8192, 200, false, true, true}, {729, 8192, 30, false, true, false},
+                        {529, 4096, 1, false, true, true},   {100, 65536, 50, false, false, true},
+                        {300, 65536, 40, true, true, false}, {50, 300, 3, true, false, true},
+                        {0, 10, 0, false, false, true},      {64, 8192, 0, false, true, true}};
+  std::uint32_t seed = 3;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message()
+                 << c.n << " patches, K " << c.k << ", <= " << c.max_atoms << " atoms, values "
+                 << c.values << ", flags " << c.flags << ", sorted " << c.sorted);
+    const PatchCodes codes = make_codes(c.n, c.k, c.max_atoms, c.values, c.flags, c.sorted, seed++);
+    const CompactCodes packed(codes);
+    EXPECT_EQ(packed.num_patches(), c.n);
+    PatchCodes back;
+    back.atoms.assign(5, 7);  // unpack overwrites whatever was there
+    packed.unpack(back);
+    expect_equal(back, codes);
+  }
+}
+
+TEST(CompactCodes, ExtremeAtomIndices) {
+  PatchCodes c;
+  c.atoms = {65535, 0, 65535, 1, 32768, 0};
+  c.offsets = {0, 3, 3, 6};
+  c.fallback = {0, 1, 0};
+  PatchCodes back;
+  CompactCodes(c).unpack(back);
+  expect_equal(back, c);
+}
+
+// CIFAR-like binary codes (~140 sorted atoms of 8192 per patch) pack to well
+// under the 2 bytes an atom (plus 4 per patch) that PatchCodes holds.
+TEST(CompactCodes, ManyAtomBinaryCodesShrink) {
+  const PatchCodes codes = make_codes(729, 8192, 280, false, true, true, 11);
+  const CompactCodes packed(codes);
+  const double per_atom =
+      static_cast<double>(packed.bytes()) / static_cast<double>(codes.atoms.size());
+  EXPECT_LT(per_atom, 1.25);
+  EXPECT_LT(packed.bytes() * 10, codes.bytes() * 6);
+}
+
+}  // namespace
+}  // namespace smt
