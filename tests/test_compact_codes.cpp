@@ -10,31 +10,17 @@
 
 #include "smt/compact_codes.h"
 #include "smt/sparse_coder.h"
+#include "test_util.h"
 
 namespace smt {
 namespace {
 
-// n patches of up to max_atoms distinct atoms of k; sorted or in random order.
 PatchCodes make_codes(int n, int k, int max_atoms, bool values, bool flags, bool sorted,
                       std::uint32_t seed) {
   std::mt19937 rng(seed);
-  PatchCodes c;
-  std::uniform_int_distribution<int> count(0, max_atoms);
-  std::vector<int> perm(k);
-  for (int i = 0; i < k; ++i) perm[i] = i;
-  for (int p = 0; p < n; ++p) {
-    const int m = count(rng);
-    std::shuffle(perm.begin(), perm.end(), rng);
-    std::vector<int> chosen(perm.begin(), perm.begin() + m);
-    if (sorted) std::sort(chosen.begin(), chosen.end());
-    for (int a : chosen) {
-      c.atoms.push_back(static_cast<std::uint16_t>(a));
-      if (values) c.values.push_back(std::uniform_real_distribution<float>(0, 1)(rng));
-    }
-    c.offsets.push_back(static_cast<std::uint32_t>(c.atoms.size()));
-    if (flags) c.fallback.push_back(static_cast<std::uint8_t>(rng() % 2));
-  }
-  return c;
+  return testing::random_patch_codes(
+      n, k, max_atoms, values, rng, sorted,
+      flags ? testing::CodeFlags::kRandom : testing::CodeFlags::kNone);
 }
 
 void expect_equal(const PatchCodes& a, const PatchCodes& b) {
@@ -55,7 +41,7 @@ TEST(CompactCodes, RoundTripsExactly) {
                         {0, 10, 0, false, false, true},      {64, 8192, 0, false, true, true}};
   std::uint32_t seed = 3;
   for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message()
+    SCOPED_TRACE(::testing::Message()
                  << c.n << " patches, K " << c.k << ", <= " << c.max_atoms << " atoms, values "
                  << c.values << ", flags " << c.flags << ", sorted " << c.sorted);
     const PatchCodes codes = make_codes(c.n, c.k, c.max_atoms, c.values, c.flags, c.sorted, seed++);

@@ -8,30 +8,10 @@
 
 #include "smt/projection.h"
 #include "smt/sparse_coder.h"
+#include "test_util.h"
 
 namespace smt {
 namespace {
-
-PatchCodes random_codes(int n, int k, int max_atoms, bool with_values, std::mt19937& rng) {
-  PatchCodes c;
-  std::uniform_int_distribution<int> count(0, max_atoms);
-  std::uniform_real_distribution<float> val(0.1f, 1.0f);
-  std::vector<int> perm(k);
-  for (int i = 0; i < k; ++i) perm[i] = i;
-  for (int p = 0; p < n; ++p) {
-    const int m = count(rng);
-    std::shuffle(perm.begin(), perm.end(), rng);
-    std::vector<int> chosen(perm.begin(), perm.begin() + m);
-    std::sort(chosen.begin(), chosen.end());
-    for (int a : chosen) {
-      c.atoms.push_back(static_cast<std::uint16_t>(a));
-      if (with_values) c.values.push_back(val(rng));
-    }
-    c.offsets.push_back(static_cast<std::uint32_t>(c.atoms.size()));
-    c.fallback.push_back(0);
-  }
-  return c;
-}
 
 struct Shape {
   int k, d, n, max_atoms;
@@ -47,7 +27,7 @@ TEST_P(ProjectionEmbed, KernelEqualsReference) {
   std::vector<float> by_atom(static_cast<std::size_t>(s.k) * s.d);
   for (auto& x : by_atom) x = g(rng);
   const Projection proj(s.k, s.d, by_atom, std::vector<double>(s.d, 1.0));
-  const PatchCodes codes = random_codes(s.n, s.k, s.max_atoms, s.values, rng);
+  const PatchCodes codes = testing::random_patch_codes(s.n, s.k, s.max_atoms, s.values, rng);
   std::vector<float> fast(static_cast<std::size_t>(s.n) * s.d, -1.0f), ref(fast.size(), -2.0f);
   proj.embed(codes, fast.data());
   proj.embed_reference(codes, ref.data());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "smt/error.h"
+#include "smt/sparse_coder.h"
 
 namespace smt::testing {
 
@@ -73,6 +74,34 @@ inline std::string error_of(const std::function<void()>& f) {
     return e.what();
   }
   return "<no error>";
+}
+
+// Random codes: n patches of 0..max_atoms distinct atoms of k (ascending, or
+// in random order), optionally with real values in [0.1, 1) and zero-code
+// flags (none, all 0, or random).
+enum class CodeFlags { kNone, kZero, kRandom };
+inline PatchCodes random_patch_codes(int n, int k, int max_atoms, bool with_values,
+                                     std::mt19937& rng, bool ascending = true,
+                                     CodeFlags flags = CodeFlags::kZero) {
+  PatchCodes c;
+  std::uniform_int_distribution<int> count(0, max_atoms);
+  std::uniform_real_distribution<float> val(0.1f, 1.0f);
+  std::vector<int> perm(k);
+  for (int i = 0; i < k; ++i) perm[i] = i;
+  for (int p = 0; p < n; ++p) {
+    const int m = count(rng);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    std::vector<int> chosen(perm.begin(), perm.begin() + m);
+    if (ascending) std::sort(chosen.begin(), chosen.end());
+    for (int a : chosen) {
+      c.atoms.push_back(static_cast<std::uint16_t>(a));
+      if (with_values) c.values.push_back(val(rng));
+    }
+    c.offsets.push_back(static_cast<std::uint32_t>(c.atoms.size()));
+    if (flags == CodeFlags::kZero) c.fallback.push_back(0);
+    if (flags == CodeFlags::kRandom) c.fallback.push_back(static_cast<std::uint8_t>(rng() % 2));
+  }
+  return c;
 }
 
 }  // namespace smt::testing
