@@ -35,7 +35,8 @@ std::int32_t unzigzag(std::uint32_t z) {
 
 }  // namespace
 
-CompactCodes::CompactCodes(const PatchCodes& codes) : num_patches_(codes.num_patches()) {
+CompactCodes::CompactCodes(const PatchCodes& codes)
+    : num_patches_(codes.num_patches()), has_flags_(!codes.fallback.empty()) {
   SMT_CHECK(codes.fallback.empty() || codes.fallback.size() == codes.offsets.size() - 1,
             "compact codes: ", codes.fallback.size(), " zero-code flags for ", num_patches_,
             " patches");
@@ -44,15 +45,13 @@ CompactCodes::CompactCodes(const PatchCodes& codes) : num_patches_(codes.num_pat
   stream_.reserve(codes.atoms.size() + 2 * static_cast<std::size_t>(num_patches_));
   for (int p = 0; p < num_patches_; ++p) {
     const std::uint32_t b = codes.begin(p), e = codes.end(p);
-    const std::uint32_t flag = codes.fallback.empty() ? 0 : (codes.fallback[p] ? 1 : 0);
-    // Header bit 1 says whether flags exist at all, so empty flags round-trip.
-    const std::uint32_t has_flags = codes.fallback.empty() ? 0 : 2;
+    const std::uint32_t flag = has_flags_ && codes.fallback[p] ? 1 : 0;
     // Ascending atoms (what the coder emits) store plain differences, which
     // fit a byte up to 127; any other order falls back to zig-zag.
     bool ascending = true;
     for (std::uint32_t k = b + 1; k < e && ascending; ++k)
       ascending = codes.atoms[k] > codes.atoms[k - 1];
-    put_varint(stream_, (e - b) << 3 | (ascending ? 4u : 0u) | has_flags | flag);
+    put_varint(stream_, (e - b) << 2 | (ascending ? 2u : 0u) | flag);
     std::int32_t prev = 0;
     for (std::uint32_t k = b; k < e; ++k) {
       const std::int32_t a = codes.atoms[k];
@@ -67,17 +66,15 @@ CompactCodes::CompactCodes(const PatchCodes& codes) : num_patches_(codes.num_pat
 void CompactCodes::unpack(PatchCodes& out) const {
   out.clear();
   out.offsets.reserve(static_cast<std::size_t>(num_patches_) + 1);
+  if (has_flags_) out.fallback.reserve(static_cast<std::size_t>(num_patches_));
   out.values = values_;
   const std::uint8_t* p = stream_.data();
   const std::uint8_t* end = p + stream_.size();
   for (int i = 0; i < num_patches_; ++i) {
     const std::uint32_t header = get_varint(p, end);
-    const std::uint32_t count = header >> 3;
-    const bool ascending = (header & 4) != 0;
-    if (header & 2) {
-      out.fallback.resize(static_cast<std::size_t>(i), 0);  // flags exist: pad earlier patches
-      out.fallback.push_back(static_cast<std::uint8_t>(header & 1));
-    }
+    const std::uint32_t count = header >> 2;
+    const bool ascending = (header & 2) != 0;
+    if (has_flags_) out.fallback.push_back(static_cast<std::uint8_t>(header & 1));
     std::int32_t prev = 0;
     for (std::uint32_t k = 0; k < count; ++k) {
       const std::uint32_t v = get_varint(p, end);

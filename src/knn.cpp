@@ -141,13 +141,7 @@ void KnnAccumulator::add_references(const float* refs, const int* labels, std::s
   // Validate the whole block first so a bad block leaves the state unchanged.
   check_finite(refs, n_refs, dim_, "reference (training)", n_refs_total_);
   check_labels(labels, n_refs);
-  for (std::size_t r = 0; r < n_refs; ++r) {
-    normalize_row(refs + r * dim_, dim_, pending_.data() + pending_count_ * dim_);
-    pending_labels_[pending_count_] = labels[r];
-    ++pending_count_;
-    ++n_refs_total_;
-    if (pending_count_ == chunk_) finish_chunk();
-  }
+  for (std::size_t r = 0; r < n_refs; ++r) push_pending(refs + r * dim_, labels[r], true);
 }
 
 void KnnAccumulator::add_normalized_references(const float* refs, const int* labels,
@@ -168,13 +162,22 @@ void KnnAccumulator::add_normalized_references(const float* refs, const int* lab
       r += chunk_;
       continue;
     }
-    std::copy_n(refs + r * dim_, dim_, pending_.data() + pending_count_ * dim_);
-    pending_labels_[pending_count_] = labels[r];
-    ++pending_count_;
-    ++n_refs_total_;
+    push_pending(refs + r * dim_, labels[r], false);
     ++r;
-    if (pending_count_ == chunk_) finish_chunk();
   }
+}
+
+void KnnAccumulator::push_pending(const float* row, int label, bool normalize) {
+  float* dst = pending_.data() + pending_count_ * dim_;
+  if (normalize) {
+    normalize_row(row, dim_, dst);
+  } else {
+    std::copy_n(row, dim_, dst);
+  }
+  pending_labels_[pending_count_] = label;
+  ++pending_count_;
+  ++n_refs_total_;
+  if (pending_count_ == chunk_) finish_chunk();
 }
 
 void KnnAccumulator::normalize_references(float* refs, std::size_t n_refs, std::size_t dim) {

@@ -2,11 +2,11 @@
 // are 2-byte atom indices in PatchCodes; here each patch is a varint header
 // (active-atom count, zero-code flag, order) followed by its atom indices as
 // varint differences from the previous one (zig-zag when the atoms are not
-// ascending). With many active atoms
-// per patch (CIFAR at threshold 0.3: ~140 of 8192, differences ~60) that is
-// about 1.1 bytes an atom instead of 2, so twice the images stay cached under
-// the same --memory-limit instead of being recoded for the k-NN. Unpacking
-// restores the PatchCodes exactly (same atom order, values, flags).
+// ascending). With many active atoms per patch (CIFAR at threshold 0.3: ~140
+// of 8192, differences ~60) that is about 1.1 bytes an atom instead of 2, so
+// twice the images stay cached under the same --memory-limit instead of being
+// recoded for the k-NN. Unpacking restores the PatchCodes exactly (same atom
+// order, values, flags).
 #pragma once
 
 #include <cstddef>
@@ -31,6 +31,7 @@ class CompactCodes {
 
  private:
   int num_patches_ = 0;
+  bool has_flags_ = false;  // the codes carried zero-code flags (PatchCodes::fallback)
   std::vector<std::uint8_t> stream_;
   std::vector<float> values_;  // real-valued codes only ("variable"); empty for binary
 };

@@ -74,6 +74,9 @@ class KnnAccumulator {
  private:
   void compute_sims(const float* refs) const;  // refs: chunk_ x dim_ (pending_ or resident)
   void check_labels(const int* labels, std::size_t n_refs) const;
+  // Appends one reference row (normalised or copied as it is) to the pending
+  // chunk, scoring the chunk when it is full.
+  void push_pending(const float* row, int label, bool normalize);
   void finish_chunk();
   void merge(std::size_t col_begin, std::size_t col_end) const;
   void flush_pending() const;
