@@ -103,6 +103,14 @@ INSTANTIATE_TEST_SUITE_P(Shapes, CodingKernel,
                                            Case{2049, 36, 40, 1.0, smt::CodeValues::kBinary},
                                            Case{300, 108, 25, 0.2, smt::CodeValues::kBinary},
                                            Case{333, 27, 31, 0.25, smt::CodeValues::kVariable},
-                                           Case{2100, 36, 13, 0.3, smt::CodeValues::kBinary}));
+                                           Case{2100, 36, 13, 0.3, smt::CodeValues::kBinary},
+                                           // Several L2 chunks (528 atoms at 108 dimensions);
+                                           // 0.45 leaves most patches without an atom, so the
+                                           // argmax-only second pass codes them.
+                                           Case{2100, 108, 29, 0.45, smt::CodeValues::kBinary},
+                                           Case{1500, 48, 37, 0.35, smt::CodeValues::kVariable},
+                                           // t < 0: the zero padding rows pass too and must
+                                           // not leak into real patches' codes.
+                                           Case{40, 36, 7, -0.05, smt::CodeValues::kBinary}));
 
 }  // namespace
