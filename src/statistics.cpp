@@ -92,6 +92,15 @@ struct FlatEntry {
 
 }  // namespace
 
+// Binary-code Gram path: one bucketed entry, with what its row walk needs
+// stored inline (looking it up per term cost two dependent cache misses per
+// entry, ~60 % of the stage): it starts the walk at atoms[begin], covers
+// rest_m1 + 1 entries and belongs to a patch of k_m1 + 1 active atoms.
+struct GramItem {
+  std::uint32_t begin;
+  std::uint16_t rest_m1, k_m1;
+};
+
 // Buffers reused from chunk to chunk and call to call: fresh allocations of
 // this size come from mmap and cost a page fault per 4 KiB on every chunk.
 struct SmtStatistics::Workspace {
@@ -102,8 +111,8 @@ struct SmtStatistics::Workspace {
   std::vector<double> dense;
   // Binary-code Gram path: flattened atoms, each entry's term, per-term end and weight.
   std::vector<std::uint16_t> atoms;
-  std::vector<std::uint32_t> entry_term, term_end;
-  std::vector<double> term_weight;
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> walk;  // per entry: rest_m1, k_m1
+  std::vector<GramItem> gram_item;
 };
 
 namespace {
@@ -111,16 +120,18 @@ namespace {
 // Counting sort of entry positions [0, n) by row (atom_at(e)), in parallel:
 // thread t counts the rows of entries [part[t], part[t+1]), then fills its own
 // slots of every row's bucket. Rows list their entries in increasing position
-// whatever the thread count. Result in ws.row_start (K+1) and ws.item.
-template <typename AtomAt>
-void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt atom_at, int k,
-                   int threads, SmtStatistics::Workspace& ws) {
+// whatever the thread count. Result in ws.row_start (K+1) and items, where
+// the entry at position e is stored as item_at(e).
+template <typename AtomAt, typename Item, typename ItemAt>
+void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt atom_at,
+                   std::vector<Item>& items, ItemAt item_at, int k, int threads,
+                   SmtStatistics::Workspace& ws) {
   const std::size_t kk = static_cast<std::size_t>(k);
   auto& counts = ws.counts;
   counts.resize(threads);
   for (auto& c : counts) c.assign(kk, 0);
   ws.row_start.assign(kk + 1, 0);
-  ws.item.resize(n);
+  items.resize(n);
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
@@ -140,8 +151,7 @@ void bucket_by_row(std::size_t n, const std::vector<std::size_t>& part, AtomAt a
       }
       ws.row_start[kk] = run;
     }
-    for (std::size_t e = part[t]; e < part[t + 1]; ++e)
-      ws.item[cnt[atom_at(e)]++] = static_cast<std::uint32_t>(e);
+    for (std::size_t e = part[t]; e < part[t + 1]; ++e) items[cnt[atom_at(e)]++] = item_at(e);
   }
 }
 
@@ -197,7 +207,8 @@ void apply_terms(const std::vector<ImageTerms>& all, RankOneTerms ImageTerms::*w
     }
   }
   bucket_by_row(
-      n_entries, part, [&](std::size_t e) { return ent[e].atom; }, k, threads, ws);
+      n_entries, part, [&](std::size_t e) { return ent[e].atom; }, ws.item,
+      [](std::size_t e) { return static_cast<std::uint32_t>(e); }, k, threads, ws);
   const std::vector<std::uint32_t>& row_start = ws.row_start;
   const std::vector<std::uint32_t>& item = ws.item;
 #pragma omp parallel num_threads(threads)
@@ -262,9 +273,10 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
   if (n == 0) return;
   SMT_CHECK(n < (std::size_t{1} << 32), "statistics chunk too large");
   ws.atoms.resize(n);
-  ws.entry_term.resize(n);
-  ws.term_end.resize(t_start[n_img]);
-  ws.term_weight.resize(t_start[n_img]);
+  // Per entry: the number of entries from it to its term's end and its term's
+  // size, both minus one (< 65536: a term has at most K <= 65536 atoms).
+  auto& walk = ws.walk;
+  walk.resize(n);
   std::vector<std::size_t> part(threads + 1);
 #pragma omp parallel num_threads(threads)
   {
@@ -274,26 +286,25 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
     if (t == threads - 1) part[threads] = n;
     for (std::size_t g = g0; g < g1; ++g) {
       const PatchCodes& c = *images[first + g];
-      std::size_t e = e_start[g], u = t_start[g];
+      std::size_t e = e_start[g];
       for (int p : terms[g].*list) {
         const std::size_t begin = e;
-        for (auto q = c.begin(p); q < c.end(p); ++q) {
-          ws.atoms[e] = c.atoms[q];
-          ws.entry_term[e++] = static_cast<std::uint32_t>(u);
-        }
+        for (auto q = c.begin(p); q < c.end(p); ++q) ws.atoms[e++] = c.atoms[q];
         // The upper-triangle walk below needs ascending atoms within a term.
         if (!std::is_sorted(ws.atoms.begin() + begin, ws.atoms.begin() + e))
           std::sort(ws.atoms.begin() + begin, ws.atoms.begin() + e);
-        // alpha's entries as PatchCodes::value() gives them (a float 1/k),
-        // so that V and the S S^T term agree to the last bit.
-        const double a = 1.0f / static_cast<float>(e - begin);
-        ws.term_end[u] = static_cast<std::uint32_t>(e);
-        ws.term_weight[u++] = a * a;
+        const auto k_m1 = static_cast<std::uint16_t>(e - begin - 1);
+        for (std::size_t q = begin; q < e; ++q)
+          walk[q] = {static_cast<std::uint16_t>(e - 1 - q), k_m1};
       }
     }
   }
   bucket_by_row(
-      n, part, [&](std::size_t e) { return ws.atoms[e]; }, k, threads, ws);
+      n, part, [&](std::size_t e) { return ws.atoms[e]; }, ws.gram_item,
+      [&](std::size_t e) {
+        return GramItem{static_cast<std::uint32_t>(e), walk[e].first, walk[e].second};
+      },
+      k, threads, ws);
   const std::uint16_t* atoms = ws.atoms.data();
 #pragma omp parallel num_threads(threads)
   {
@@ -302,13 +313,16 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
     for (int i = 0; i < k; ++i) {
       const std::uint32_t s0 = ws.row_start[i], s1 = ws.row_start[i + 1];
       if (s0 == s1) continue;
+      const GramItem* items = ws.gram_item.data();
       for (std::uint32_t s = s0; s < s1; ++s) {
-        if (s + 8 < s1) __builtin_prefetch(atoms + ws.item[s + 8]);
-        const std::uint32_t a = ws.item[s];
-        const std::uint32_t u = ws.entry_term[a];
-        const double w = ws.term_weight[u];
-        const std::uint32_t end = ws.term_end[u];
-        for (std::uint32_t c = a; c < end; ++c) acc[atoms[c]] += w;
+        if (s + 8 < s1) __builtin_prefetch(atoms + items[s + 8].begin);
+        const GramItem it = items[s];
+        // alpha's entries as PatchCodes::value() gives them (a float 1/k),
+        // so that V and the S S^T term agree to the last bit.
+        const double a = 1.0f / static_cast<float>(it.k_m1 + 1);
+        const double w = a * a;
+        const std::uint16_t* c = atoms + it.begin;
+        for (int q = 0; q <= it.rest_m1; ++q) acc[c[q]] += w;
       }
       double* row = m.data() + static_cast<std::size_t>(i) * kk;
       double* also_row = also ? also->data() + static_cast<std::size_t>(i) * kk : nullptr;
