@@ -107,8 +107,9 @@ void write_json(const std::string& path, const json& j) {
 smt::ImageSet load(const std::string& dir, bool train, std::int64_t limit,
                    const smt::Context& ctx) {
   smt::Timer t;
-  smt::ImageSet s = smt::load_split(dir, train);
-  smt::apply_limit(s, limit, ctx.seed);
+  // The subset is chosen while loading, so an image folder decodes only it.
+  smt::ImageSet s =
+      smt::load_split(dir, train, smt::LoadOptions{.limit = limit, .limit_seed = ctx.seed});
   ctx.log(smt::str_cat("loaded ", s.size(), train ? " training" : " test", " images (", s.height,
                        "x", s.width, "x", s.channels, ") from ", s.source, " in ", t.seconds(),
                        "s"));
@@ -122,7 +123,9 @@ std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
                                                         const smt::Config& c,
                                                         const smt::Context& ctx,
                                                         bool need_test = true) {
-  smt::ImageSet train = load(dir, true, 0, ctx);
+  // --validation draws its held-out images from the whole training split
+  // first, so then the training subset can only be cut afterwards.
+  smt::ImageSet train = load(dir, true, c.validation > 0 ? 0 : c.train_limit, ctx);
   smt::ImageSet test;
   if (c.validation > 0) {
     SMT_CHECK(static_cast<std::size_t>(c.validation) < train.size(), "--validation ", c.validation,

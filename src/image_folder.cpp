@@ -11,6 +11,7 @@
 #include "smt/cifar_reader.h"
 #include "smt/error.h"
 #include "smt/image_decode.h"
+#include "smt/subset.h"
 
 namespace smt {
 namespace {
@@ -134,7 +135,8 @@ std::vector<std::string> image_folder_classes(const std::string& root) {
   return names;
 }
 
-ImageSet load_image_folder(const std::string& root, bool train) {
+ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit,
+                           std::uint64_t seed) {
   const std::vector<std::string> classes = image_folder_classes(root);
   std::error_code ec;
   const bool from_file = fs::exists(fs::path(root) / "classes.txt", ec);
@@ -168,10 +170,24 @@ ImageSet load_image_folder(const std::string& root, bool train) {
     }
   }
 
+  std::string source = split.string() + " (image folder)";
+  if (limit > 0 && static_cast<std::size_t>(limit) < files.size()) {
+    const std::vector<char> keep = balanced_choice(labels, static_cast<int>(classes.size()),
+                                                   static_cast<std::size_t>(limit), seed, source);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!keep[i]) continue;
+      if (kept != i) files[kept] = std::move(files[i]);  // not onto itself: that empties it
+      labels[kept++] = labels[i];
+    }
+    files.resize(kept);
+    labels.resize(kept);
+    source += subset_note(kept, seed);
+  }
   ImageSet set = decode_all(files, labels);
   set.num_classes = static_cast<int>(classes.size());
   set.class_names = classes;
-  set.source = split.string() + " (image folder)";
+  set.source = std::move(source);
   return set;
 }
 

@@ -405,3 +405,59 @@ TEST(ImageFolder, ParallelDecodeIsDeterministic) {
 
 }  // namespace
 }  // namespace smt
+
+namespace smt {
+namespace {
+
+// A subset chosen while loading (only its files decoded) is the set that
+// loading everything and then cutting gives: same images, order, labels and
+// source. Files outside the subset are not even read.
+TEST(ImageFolder, LimitWhileLoadingEqualsLoadThenApplyLimit) {
+  TempDir tmp;
+  write_folder(tmp.path(), {"x", "y", "z"}, 9, 4, 5, 3);
+  for (std::int64_t limit : {1, 7, 13, 26}) {
+    for (std::uint64_t seed : {0u, 5u}) {
+      ImageSet full = load_split(tmp.path().string(), true);
+      apply_limit(full, limit, seed);
+      const ImageSet cut =
+          load_split(tmp.path().string(), true, LoadOptions{.limit = limit, .limit_seed = seed});
+      ASSERT_EQ(cut.size(), static_cast<std::size_t>(limit));
+      EXPECT_EQ(cut.labels, full.labels) << limit << " " << seed;
+      EXPECT_EQ(cut.pixels, full.pixels) << limit << " " << seed;
+      EXPECT_EQ(cut.source, full.source);
+      EXPECT_EQ(cut.num_classes, 3);
+      EXPECT_EQ(cut.class_names, full.class_names);
+    }
+  }
+  // limit >= size keeps all, like apply_limit.
+  EXPECT_EQ(load_split(tmp.path().string(), true, LoadOptions{.limit = 27}).size(), 27u);
+
+  // Corrupt every file the seed-0 subset of 4 leaves out: loading it still
+  // works, loading everything names a damaged file.
+  std::vector<std::string> files;
+  for (const char* c : {"x", "y", "z"})
+    for (int i = 0; i < 9; ++i)
+      files.push_back((tmp.path() / "train" / c / (std::to_string(i) + ".png")).string());
+  std::sort(files.begin(), files.end());  // class order x, y, z is also name order
+  ImageSet all = load_split(tmp.path().string(), true);
+  const ImageSet kept_ref = [&] {
+    ImageSet s = all;
+    apply_limit(s, 4, 0);
+    return s;
+  }();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    bool chosen = false;
+    for (std::size_t j = 0; j < kept_ref.size(); ++j)
+      chosen = chosen || (image_bytes(kept_ref, j) == image_bytes(all, i));
+    if (!chosen) {
+      ASSERT_TRUE(write_bytes(files[i], "not a png"));
+    }
+  }
+  const ImageSet cut = load_split(tmp.path().string(), true, LoadOptions{.limit = 4});
+  EXPECT_EQ(cut.pixels, kept_ref.pixels);
+  EXPECT_NE(error_of([&] { load_split(tmp.path().string(), true); }).find(".png"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace smt

@@ -11,6 +11,10 @@ namespace smt {
 // Choices that only some formats have.
 struct LoadOptions {
   bool cifar100_coarse = false;  // CIFAR-100: the 20 superclasses instead of the 100 classes
+  // > 0: keep apply_limit(set, limit, limit_seed)'s subset, the same images in
+  // the same order; an image folder then decodes only those files.
+  std::int64_t limit = 0;
+  std::uint64_t limit_seed = 0;
 };
 
 // Reads the training (train=true) or test split from `dir`. Formats, tried in

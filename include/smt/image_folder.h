@@ -2,6 +2,7 @@
 // `root`/test/<class>/*.{jpg,jpeg,png}.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,11 @@ std::vector<std::string> image_folder_classes(const std::string& root);
 // All must share the height, width and channel count of the first one
 // (grayscale: 1 channel, colour: 3). Throws smt::Error naming the file or
 // folder for an empty class folder, an undecodable image or a size mismatch.
-ImageSet load_image_folder(const std::string& root, bool train);
+// With limit > 0, only the files of the seeded class-balanced subset that
+// apply_limit (dataset.h) would keep are decoded (and checked), giving the
+// same set; the listing and the choice need no decoding.
+ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit = 0,
+                           std::uint64_t seed = 0);
 
 // True when `root`/train and `root`/test are directories and `root`/train
 // has at least one class folder. Never throws.
