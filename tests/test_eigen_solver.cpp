@@ -129,10 +129,10 @@ Problem make_problem(int n, bool diag, std::uint64_t seed) {
   return p;
 }
 
-smt::EigenResult solve(const Problem& p, int m, smt::EigenMethod method) {
+smt::EigenResult solve(const Problem& p, int m, smt::EigenMethod method, double tol = 1e-9) {
   Mat l = p.l;
   std::vector<double> b = p.b;
-  return smt::solve_smallest_eigenpairs(p.n, l, b, p.diag, m, method, quiet());
+  return smt::solve_smallest_eigenpairs(p.n, l, b, p.diag, m, method, quiet(), tol);
 }
 
 double norm_of(const Mat& a) {
@@ -260,6 +260,35 @@ TEST(EigenSolver, N400SubspaceMatchesDense) {
     check_result(p, s, m, 1e-8);
     expect_same_pairs(p, d, s, m);
     expect_same_pairs(p, s, d, m);
+  }
+}
+
+// Tolerances >= 1e-5 run the subspace products in single precision (C
+// rounded to float in place); the basis stays double, so U^T B U = I holds to
+// double rounding while values and residuals meet the looser tolerance.
+TEST(EigenSolver, SinglePrecisionProductsMeetTheLooseTolerance) {
+  for (bool diag : {true, false}) {
+    SCOPED_TRACE(diag ? "diagonal B" : "dense B");
+    const Problem p = make_problem(400, diag, 4);
+    const int m = 10;
+    const auto d = solve(p, m, smt::EigenMethod::kDense);
+    const auto s = solve(p, m, smt::EigenMethod::kSubspace, 1e-5);
+    EXPECT_EQ(s.method, "subspace (single-precision products)");
+    EXPECT_LE(s.max_rel_residual, 1e-5);
+    check_result(p, s, m, 1e-5);
+    const Mat bf = p.b_full();
+    const double lnorm = norm_of(p.l);
+    for (int i = 0; i < m; ++i) {
+      EXPECT_NEAR(s.values[i], d.values[i], 1e-5 * lnorm) << "eigenvalue " << i;
+      const std::vector<double> bu = matvec(bf, p.n, s.vectors.data() + std::size_t(i) * p.n);
+      for (int j = 0; j < m; ++j) {
+        double ubu = 0;
+        for (int k = 0; k < p.n; ++k) ubu += s.vectors[std::size_t(j) * p.n + k] * bu[k];
+        EXPECT_NEAR(ubu, i == j ? 1.0 : 0.0, 1e-10) << "U^T B U (" << j << "," << i << ")";
+      }
+    }
+    // Just under the switch: double products, as before.
+    EXPECT_EQ(solve(p, m, smt::EigenMethod::kSubspace, 9e-6).method, "subspace");
   }
 }
 

@@ -48,7 +48,7 @@ struct Config {
   int embed_dim = 384;
   int skip = 1;
   double v_reg = 1e-6;      // V + v_reg * trace(V)/K * I
-  double eigen_tol = 1e-7;  // subspace eigensolver's stopping residual
+  double eigen_tol = 1e-5;  // subspace eigensolver's stopping residual
   // Pooling and k-NN
   int pool_window = 4;
   int pool_stride = 2;
