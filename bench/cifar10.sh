@@ -4,6 +4,8 @@
 #   bash bench/cifar10.sh full         # 50,000 train + flips, 10,000 test, configs/cifar10-jpeg.json
 #   bash bench/cifar10.sh small        # --train-limit 1000, configs/cifar10.json thresholds
 #   bash bench/cifar10.sh scale N      # configs/cifar10-jpeg.json at --train-limit N
+#                                      # (N = 1000 also needs --dict-threshold 0.5: at 0.45
+#                                      # its patches fill only 8010 of the 8192 atoms)
 # Writes bench/results/cifar10-<name>.json (smt's metrics) and .time (GNU time -v).
 # Extra arguments after the mode go to smt run.
 set -euo pipefail
