@@ -103,8 +103,9 @@ __attribute__((target("avx2,fma"), always_inline)) inline void update_best(__m25
 }
 
 // Patch j's bit mask of atoms a0..a0+15 with score >= t; the scores go to
-// tile[16 j ..] only when some pass. No calls here: a call would clobber the
-// ymm registers and force all twelve accumulators onto the stack.
+// tile[16 j ..] for the caller's appends (unconditional stores are cheaper
+// than a branch per patch). No calls here: a call would clobber the ymm
+// registers and force all twelve accumulators onto the stack.
 __attribute__((target("avx2,fma"), always_inline)) inline int threshold_mask(__m256 s0, __m256 s1,
                                                                              __m256 tv,
                                                                              float* tile) {

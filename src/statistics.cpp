@@ -261,13 +261,19 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
                        std::vector<double>* also, double also_scale) {
   const std::size_t kk = static_cast<std::size_t>(k);
   const std::size_t n_img = terms.size();
-  std::vector<std::size_t> e_start(n_img + 1, 0), t_start(n_img + 1, 0);
+  std::vector<std::size_t> e_start(n_img + 1, 0);
   for (std::size_t g = 0; g < n_img; ++g) {
     const PatchCodes& c = *images[first + g];
     std::size_t ne = 0;
-    for (int p : terms[g].*list) ne += c.end(p) - c.begin(p);
+    for (int p : terms[g].*list) {
+      // The walk below stores a term's size in 16 bits (checked here, outside
+      // the parallel region).
+      SMT_CHECK(c.end(p) - c.begin(p) <= 65536, "statistics: a patch code lists ",
+                c.end(p) - c.begin(p),
+                " atoms, more than the 65536 a 16-bit index can name (repeated atoms?)");
+      ne += c.end(p) - c.begin(p);
+    }
     e_start[g + 1] = e_start[g] + ne;
-    t_start[g + 1] = t_start[g] + (terms[g].*list).size();
   }
   const std::size_t n = e_start[n_img];
   if (n == 0) return;
