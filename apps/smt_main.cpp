@@ -140,6 +140,23 @@ std::pair<smt::ImageSet, smt::ImageSet> load_train_test(const std::string& dir,
   return {std::move(train), std::move(test)};
 }
 
+// The results smt run and smt eval both report, for scripts.
+json evaluation_json(const smt::RunMetrics& metrics, const smt::Timer& total,
+                     const smt::EvalResult& r, const smt::ImageSet& train,
+                     const smt::ImageSet& test, const smt::Config& c, const smt::Context& ctx,
+                     const std::string& dir) {
+  json m = metrics.to_json(total.seconds());
+  m["top1"] = r.top1;
+  m["top5"] = r.top5;
+  m["train_images"] = train.size();
+  m["test_images"] = test.size();
+  m["threads"] = ctx.num_threads();
+  m["config"] = c.to_json();
+  m["data"] = dir;
+  m["evaluated_on"] = c.validation > 0 ? "validation (held-out training images)" : "test";
+  return m;
+}
+
 int cmd_run(const CommonOptions& o) {
   smt::Timer total;
   const smt::Config c = resolve_config(o, smt::Config{});
@@ -162,16 +179,8 @@ int cmd_run(const CommonOptions& o) {
   eval_options.block_images = plan.knn_block_images;
   eval_options.streaming = plan.streaming;
   smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, &codes, eval_options);
-  json m = metrics.to_json(total.seconds());
-  m["top1"] = r.top1;
-  m["top5"] = r.top5;
-  m["train_images"] = train.size();
-  m["test_images"] = test.size();
+  json m = evaluation_json(metrics, total, r, train, test, c, ctx, dir);
   m["sgemm_gflops_per_s"] = sgemm;
-  m["threads"] = ctx.num_threads();
-  m["config"] = c.to_json();
-  m["data"] = dir;
-  m["evaluated_on"] = c.validation > 0 ? "validation (held-out training images)" : "test";
   std::printf(
       "top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
       100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
@@ -248,15 +257,8 @@ int cmd_eval(const CommonOptions& o, const std::string& model_path) {
   smt::EvalResult r = smt::evaluate_knn(model, train, test, ctx, metrics, nullptr, eval_options);
   std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
               100 * r.top5, train.size(), test.size());
-  if (!o.metrics_file.empty()) {
-    json m = metrics.to_json(total.seconds());
-    m["top1"] = r.top1;
-    m["top5"] = r.top5;
-    m["train_images"] = train.size();
-    m["test_images"] = test.size();
-    m["config"] = c.to_json();
-    write_json(o.metrics_file, m);
-  }
+  if (!o.metrics_file.empty())
+    write_json(o.metrics_file, evaluation_json(metrics, total, r, train, test, c, ctx, dir));
   return 0;
 }
 

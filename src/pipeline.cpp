@@ -305,6 +305,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       {"eigen_iterations", rep.iterations},
       {"eigen_max_rel_residual", rep.max_rel_residual},
       {"mean_active_atoms_per_patch", x["mean_active_atoms_per_patch"]},
+      {"patch_covariance_eigenvalues", model.whitener.covariance_spectrum()},
   };
   x["fit"] = model.fit_report;
   return model;

@@ -77,6 +77,7 @@ Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
       for (int b = 0; b < d; ++b) acc[a * d + b] += s * u[a] * u[b];
   }
   for (std::size_t i = 0; i < acc.size(); ++i) w.w_[i] = static_cast<float>(acc[i]);
+  w.spectrum_.assign(evals.rbegin(), evals.rend());  // syev returns ascending order
   return w;
 }
 

@@ -151,6 +151,30 @@ TEST(Whitener, WhitenedCovarianceIsIdentity) {
   }
 }
 
+// The reported spectrum is Sigma's, largest first: it sums to trace(Sigma),
+// and W^2 = (Sigma + tau I)^-1 has trace sum 1/(lambda + tau) over it.
+TEST(Whitener, CovarianceSpectrumIsDescendingAndMatchesW) {
+  const auto x = correlated_data(kSamples, 5);
+  smt::MomentAccumulator acc(kDim);
+  add_chunked(acc, x.data(), kSamples);
+  const auto cov = acc.covariance();
+  const double tau = 0.05;
+  const smt::Whitener w = smt::Whitener::fit(acc, tau);
+  const auto& ev = w.covariance_spectrum();
+  ASSERT_EQ(ev.size(), static_cast<std::size_t>(kDim));
+  for (int i = 1; i < kDim; ++i) EXPECT_GE(ev[i - 1], ev[i]) << i;
+  EXPECT_GT(ev.back(), 0.0);
+  double trace = 0, sum = 0, inv_sum = 0;
+  for (int i = 0; i < kDim; ++i) trace += cov[i * kDim + i];
+  for (double v : ev) sum += v, inv_sum += 1.0 / (v + tau);
+  EXPECT_NEAR(sum, trace, 1e-9 * trace);
+  std::vector<double> wm(w.matrix().begin(), w.matrix().end());
+  const auto w2 = matmul(wm, wm, kDim);
+  double w2_trace = 0;
+  for (int i = 0; i < kDim; ++i) w2_trace += w2[i * kDim + i];
+  EXPECT_NEAR(w2_trace, inv_sum, 1e-5 * inv_sum);
+}
+
 // Covariance of W x computed from the whitened samples themselves (before
 // normalisation): ~ I.
 TEST(Whitener, WhitenedSamplesHaveIdentityCovariance) {

@@ -38,6 +38,9 @@ class Whitener {
 
   int dim() const { return dim_; }
   const std::vector<float>& matrix() const { return w_; }  // dim x dim, symmetric
+  // Eigenvalues of the patch covariance, largest first, from fit(): they say
+  // which directions tol damps (those well below it). Empty after load().
+  const std::vector<double>& covariance_spectrum() const { return spectrum_; }
 
   // In place for n patches (n x dim): x <- W x, then x <- x / ||x||. A patch
   // whose whitened norm is below 1e-12 becomes exactly zero (no atom will
@@ -50,6 +53,7 @@ class Whitener {
  private:
   int dim_ = 0;
   std::vector<float> w_;
+  std::vector<double> spectrum_;
 };
 
 }  // namespace smt
