@@ -546,6 +546,11 @@ TEST(Cli, RunWritesMetrics) {
   for (const char* key :
        {"top1", "top5", "train_images", "test_images", "seconds", "peak_rss_bytes", "config"})
     EXPECT_TRUE(m.contains(key)) << "metrics lack '" << key << "': " << m.dump(2);
+  // The whitening diagnostic: the patch covariance spectrum, largest first.
+  const json& spectrum = m.at("fit").at("patch_covariance_eigenvalues");
+  ASSERT_TRUE(spectrum.is_array() && !spectrum.empty()) << m.at("fit").dump(2);
+  for (std::size_t i = 1; i < spectrum.size(); ++i)
+    EXPECT_GE(spectrum[i - 1].get<double>(), spectrum[i].get<double>()) << i;
   const double top1 = m.at("top1").get<double>(), top5 = m.at("top5").get<double>();
   EXPECT_GE(top1, 0.0);
   EXPECT_LE(top1, top5);
@@ -631,6 +636,8 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   EXPECT_DOUBLE_EQ(em.at("top1").get<double>(), rm.at("top1").get<double>());
   EXPECT_DOUBLE_EQ(em.at("top5").get<double>(), rm.at("top5").get<double>());
   EXPECT_EQ(em.at("test_images").get<int>(), 20);
+  EXPECT_EQ(em.at("evaluated_on"), rm.at("evaluated_on"));
+  EXPECT_EQ(em.at("evaluated_on").get<std::string>(), "test");
 
   // eval refuses to change what the model fixed.
   RunResult bad_eval = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model,
