@@ -266,12 +266,12 @@ void apply_binary_gram(const std::vector<const PatchCodes*>& images, std::size_t
     const PatchCodes& c = *images[first + g];
     std::size_t ne = 0;
     for (int p : terms[g].*list) {
+      const auto len = c.end(p) - c.begin(p);
       // The walk below stores a term's size in 16 bits (checked here, outside
       // the parallel region).
-      SMT_CHECK(c.end(p) - c.begin(p) <= 65536, "statistics: a patch code lists ",
-                c.end(p) - c.begin(p),
+      SMT_CHECK(len <= 65536, "statistics: a patch code lists ", len,
                 " atoms, more than the 65536 a 16-bit index can name (repeated atoms?)");
-      ne += c.end(p) - c.begin(p);
+      ne += len;
     }
     e_start[g + 1] = e_start[g] + ne;
   }
