@@ -217,8 +217,17 @@ int cmd_embed(const CommonOptions& o, const std::string& model_path, const std::
   const smt::Config c = resolve_config(o, model.config);
   smt::Context ctx = make_context(c, o.quiet);
   const bool train = split == "train";
-  smt::ImageSet images =
-      load(data_dir_or_env(o.data_dir), train, train ? c.train_limit : c.test_limit, ctx);
+  const std::string dir = data_dir_or_env(o.data_dir);
+  // With --validation N (given here or fixed when the model was fitted) the
+  // splits are the ones smt run and smt eval use: "train" is the fit part and
+  // "test" the held-out images, not the test split.
+  smt::ImageSet images;
+  if (train || c.validation > 0) {
+    auto [fit_part, held_out] = load_train_test(dir, c, ctx, false);
+    images = train ? std::move(fit_part) : std::move(held_out);
+  } else {
+    images = load(dir, false, c.test_limit, ctx);
+  }
   std::vector<float> features(images.size() * model.feature_dim());
   smt::Timer t;
   smt::compute_features(model, images, false, 0, images.size(), features.data(), ctx);
@@ -294,7 +303,10 @@ int main(int argc, char** argv) {
   embed->add_option("--model", embed_model, "model file to read")
       ->required()
       ->check(CLI::ExistingFile);
-  embed->add_option("--split", embed_split, "train or test (default test)")
+  embed
+      ->add_option("--split", embed_split,
+                   "train or test (default test); with --validation N, test is the N held-out "
+                   "training images and train the rest")
       ->check(CLI::IsMember({"train", "test"}));
   embed->add_option("--out", embed_out, "features file to write (.npy, float32 N x D)")->required();
   embed->add_option("--labels-out", embed_labels, "also write the labels (.npy, int32 N)");

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "smt/config.h"
+#include "smt/dataset.h"
 #include "smt/npy.h"
 #include "test_util.h"
 
@@ -645,6 +646,40 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   EXPECT_GT(bad_eval.exit_code, 0);
   EXPECT_NE(bad_eval.err.find("--embed-dim"), std::string::npos) << bad_eval.err;
   EXPECT_FALSE(fs::exists(tmp.out("eval.json")));
+}
+
+// A model fitted with --validation N carries N, and embed then writes the
+// same two sets run and eval use: "test" is the held-out training images (not
+// the test split), "train" the images the model was fitted on.
+TEST(Cli, EmbedOfAValidationModelWritesTheHeldOutAndFitImages) {
+  TempDir tmp;
+  write_dataset(tmp.data());
+  const std::string model = tmp.file("v.smtm");
+  RunResult fit = run_smt(
+      tmp, concat({"fit", "-q", "--data", tmp.data(), "--model", model, "--validation", "10"},
+                  small_settings()));
+  ASSERT_EQ(fit.exit_code, 0) << fit.err;
+
+  const Split train = make_split(60, 14, 1);
+  smt::ImageSet fit_part;
+  fit_part.height = fit_part.width = 14;
+  fit_part.channels = 1;
+  fit_part.num_classes = 10;
+  fit_part.pixels = train.pixels;
+  fit_part.labels.assign(train.labels.begin(), train.labels.end());
+  const smt::ImageSet held_out = smt::hold_out(fit_part, 10, 0);
+  ASSERT_EQ(held_out.size(), 10u);
+
+  for (const auto& [split, expected] : {std::pair{std::string("test"), held_out.labels},
+                                        std::pair{std::string("train"), fit_part.labels}}) {
+    RunResult embed = run_smt(
+        tmp, {"embed", "-q", "--data", tmp.data(), "--model", model, "--split", split, "--out",
+              tmp.file(split + ".npy"), "--labels-out", tmp.file(split + "-l.npy")});
+    ASSERT_EQ(embed.exit_code, 0) << embed.err;
+    EXPECT_EQ(read_npy(tmp.file(split + ".npy")).shape[0], expected.size()) << split;
+    const std::vector<std::int32_t> labels = read_npy(tmp.file(split + "-l.npy")).as_int32();
+    EXPECT_EQ(std::vector<int>(labels.begin(), labels.end()), expected) << split;
+  }
 }
 
 TEST(Cli, ConfigFileIsAppliedAndCommandLineWins) {
