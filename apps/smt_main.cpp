@@ -305,8 +305,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   embed
       ->add_option("--split", embed_split,
-                   "train or test (default test); with --validation N, test is the N held-out "
-                   "training images and train the rest")
+                   "train or test (default test); with --validation N, also when the model was "
+                   "fitted with it, test is the N held-out training images and train the rest "
+                   "(--validation 0 for the test split)")
       ->check(CLI::IsMember({"train", "test"}));
   embed->add_option("--out", embed_out, "features file to write (.npy, float32 N x D)")->required();
   embed->add_option("--labels-out", embed_labels, "also write the labels (.npy, int32 N)");

@@ -680,6 +680,11 @@ TEST(Cli, EmbedOfAValidationModelWritesTheHeldOutAndFitImages) {
     const std::vector<std::int32_t> labels = read_npy(tmp.file(split + "-l.npy")).as_int32();
     EXPECT_EQ(std::vector<int>(labels.begin(), labels.end()), expected) << split;
   }
+  // --validation 0 overrides the model's and writes the test split.
+  RunResult test_split = run_smt(tmp, {"embed", "-q", "--data", tmp.data(), "--model", model,
+                                       "--validation", "0", "--out", tmp.file("t.npy")});
+  ASSERT_EQ(test_split.exit_code, 0) << test_split.err;
+  EXPECT_EQ(read_npy(tmp.file("t.npy")).shape[0], 20u);
 }
 
 TEST(Cli, ConfigFileIsAppliedAndCommandLineWins) {
