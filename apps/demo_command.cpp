@@ -4,9 +4,9 @@
 #include <filesystem>
 #include <string>
 
-#include "smt/context.h"
-#include "smt/error.h"
-#include "smt/manifold_demo.h"
+#include "smt/core/context.h"
+#include "smt/core/error.h"
+#include "smt/demo/manifold_demo.h"
 
 namespace smt_cli {
 

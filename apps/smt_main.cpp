@@ -10,14 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "demo_command.h"
-#include "smt/atomic_file.h"
-#include "smt/config.h"
-#include "smt/context.h"
-#include "smt/dataset.h"
-#include "smt/error.h"
-#include "smt/model.h"
-#include "smt/npy.h"
-#include "smt/pipeline.h"
+#include "smt/io/atomic_file.h"
+#include "smt/core/config.h"
+#include "smt/core/context.h"
+#include "smt/io/dataset.h"
+#include "smt/core/error.h"
+#include "smt/model/model.h"
+#include "smt/io/npy.h"
+#include "smt/model/pipeline.h"
 
 namespace {
 

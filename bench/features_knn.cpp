@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/knn.h"
-#include "smt/npy.h"
+#include "smt/core/error.h"
+#include "smt/eval/knn.h"
+#include "smt/io/npy.h"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <exception>
 #include <vector>
 
-#include "smt/dataset.h"
-#include "smt/knn.h"
+#include "smt/io/dataset.h"
+#include "smt/eval/knn.h"
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <random>
 #include <vector>
 
-#include "smt/context.h"
-#include "smt/dictionary.h"
-#include "smt/pipeline.h"
-#include "smt/sparse_coder.h"
+#include "smt/core/context.h"
+#include "smt/stages/dictionary.h"
+#include "smt/model/pipeline.h"
+#include "smt/stages/sparse_coder.h"
 
 namespace {
 

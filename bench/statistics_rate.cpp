@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/context.h"
-#include "smt/statistics.h"
+#include "smt/core/context.h"
+#include "smt/stages/statistics.h"
 
 int main(int argc, char** argv) {
   const int k = argc > 1 ? std::atoi(argv[1]) : 8192;

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "smt/atomic_file.h"
-#include "smt/binary_format.h"
-#include "smt/error.h"
+#include "smt/io/atomic_file.h"
+#include "smt/io/binary_format.h"
+#include "smt/core/error.h"
 #include "test_util.h"
 
 namespace smt {

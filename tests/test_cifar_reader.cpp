@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/cifar_reader.h"
-#include "smt/dataset.h"
+#include "smt/io/cifar_reader.h"
+#include "smt/io/dataset.h"
 #include "test_util.h"
 
 namespace smt {

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "smt/config.h"
-#include "smt/dataset.h"
-#include "smt/npy.h"
+#include "smt/core/config.h"
+#include "smt/io/dataset.h"
+#include "smt/io/npy.h"
 #include "test_util.h"
 
 namespace smt {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "smt/dictionary.h"
-#include "smt/sparse_coder.h"
+#include "smt/stages/dictionary.h"
+#include "smt/stages/sparse_coder.h"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/compact_codes.h"
-#include "smt/sparse_coder.h"
+#include "smt/stages/compact_codes.h"
+#include "smt/stages/sparse_coder.h"
 #include "test_util.h"
 
 namespace smt {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "smt/dataset.h"
+#include "smt/io/dataset.h"
 #include "test_util.h"
 
 namespace smt {

@@ -13,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "smt/context.h"
-#include "smt/eigen_solver.h"
-#include "smt/error.h"
-#include "smt/projection.h"
-#include "smt/sparse_coder.h"
-#include "smt/statistics.h"
+#include "smt/core/context.h"
+#include "smt/stages/eigen_solver.h"
+#include "smt/core/error.h"
+#include "smt/stages/projection.h"
+#include "smt/stages/sparse_coder.h"
+#include "smt/stages/statistics.h"
 
 namespace {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/idx_reader.h"
+#include "smt/core/error.h"
+#include "smt/io/idx_reader.h"
 
 namespace smt {
 namespace {

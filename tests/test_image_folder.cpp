@@ -7,7 +7,7 @@
 
 #include <cstdio>
 
-#include "smt/image_folder.h"
+#include "smt/io/image_folder.h"
 // jpeglib.h needs FILE and size_t declared first.
 #include <jpeglib.h>
 #include <png.h>
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/dataset.h"
-#include "smt/image_decode.h"
+#include "smt/io/dataset.h"
+#include "smt/io/image_decode.h"
 #include "test_util.h"
 
 namespace smt {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/knn.h"
+#include "smt/core/error.h"
+#include "smt/eval/knn.h"
 
 namespace {
 

@@ -10,11 +10,11 @@
 #include <random>
 #include <set>
 
-#include "smt/context.h"
-#include "smt/dictionary.h"
-#include "smt/error.h"
-#include "smt/landmark_coder.h"
-#include "smt/sparse_coder.h"
+#include "smt/core/context.h"
+#include "smt/stages/dictionary.h"
+#include "smt/core/error.h"
+#include "smt/demo/landmark_coder.h"
+#include "smt/stages/sparse_coder.h"
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <random>
 #include <string>
 
-#include "smt/error.h"
-#include "smt/manifold_demo.h"
-#include "smt/plot.h"
-#include "smt/png_image.h"
+#include "smt/core/error.h"
+#include "smt/demo/manifold_demo.h"
+#include "smt/demo/plot.h"
+#include "smt/demo/png_image.h"
 #include "test_util.h"
 
 namespace {

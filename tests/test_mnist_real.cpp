@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <vector>
 
-#include "smt/dataset.h"
-#include "smt/knn.h"
-#include "smt/patch_source.h"
-#include "smt/pipeline.h"
-#include "smt/statistics.h"
+#include "smt/io/dataset.h"
+#include "smt/eval/knn.h"
+#include "smt/stages/patch_source.h"
+#include "smt/model/pipeline.h"
+#include "smt/stages/statistics.h"
 
 namespace {
 

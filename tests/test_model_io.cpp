@@ -17,14 +17,14 @@
 #include <string>
 #include <vector>
 
-#include "smt/config.h"
-#include "smt/context.h"
-#include "smt/error.h"
-#include "smt/image_set.h"
-#include "smt/knn.h"
-#include "smt/model.h"
-#include "smt/patch_source.h"
-#include "smt/pipeline.h"
+#include "smt/core/config.h"
+#include "smt/core/context.h"
+#include "smt/core/error.h"
+#include "smt/core/image_set.h"
+#include "smt/eval/knn.h"
+#include "smt/model/model.h"
+#include "smt/stages/patch_source.h"
+#include "smt/model/pipeline.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

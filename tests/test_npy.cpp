@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/npy.h"
+#include "smt/core/error.h"
+#include "smt/io/npy.h"
 #include "test_util.h"
 
 namespace smt {

@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/patch_extractor.h"
+#include "smt/core/error.h"
+#include "smt/stages/patch_extractor.h"
 
 namespace {
 

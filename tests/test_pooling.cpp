@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/pooling.h"
+#include "smt/core/error.h"
+#include "smt/stages/pooling.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/projection.h"
-#include "smt/sparse_coder.h"
+#include "smt/stages/projection.h"
+#include "smt/stages/sparse_coder.h"
 #include "test_util.h"
 
 namespace smt {

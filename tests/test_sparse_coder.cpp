@@ -10,9 +10,9 @@
 #include <random>
 #include <vector>
 
-#include "smt/dictionary.h"
-#include "smt/error.h"
-#include "smt/sparse_coder.h"
+#include "smt/stages/dictionary.h"
+#include "smt/core/error.h"
+#include "smt/stages/sparse_coder.h"
 
 namespace {
 

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "smt/context.h"
-#include "smt/error.h"
-#include "smt/sparse_coder.h"
-#include "smt/statistics.h"
+#include "smt/core/context.h"
+#include "smt/core/error.h"
+#include "smt/stages/sparse_coder.h"
+#include "smt/stages/statistics.h"
 
 namespace {
 

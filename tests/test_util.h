@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/sparse_coder.h"
+#include "smt/core/error.h"
+#include "smt/stages/sparse_coder.h"
 
 namespace smt::testing {
 

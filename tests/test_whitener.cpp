@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/error.h"
-#include "smt/whitener.h"
+#include "smt/core/error.h"
+#include "smt/stages/whitener.h"
 
 namespace {
 

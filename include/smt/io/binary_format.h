@@ -1,0 +1,109 @@
+// A small tagged-section container for model files: versioned, size-checked
+// and checksummed, so that a truncated, corrupted or foreign file is reported
+// as such instead of being loaded as garbage.
+//
+// Layout (all integers little-endian):
+//   header   8 bytes  magic
+//            u32      format version
+//            u32      section count
+//            u64      total payload bytes (sum over sections)
+//   section  u32      tag length, then the tag bytes (no terminator)
+//   (each)   u32      element size in bytes (1 for strings and raw blobs)
+//            u64      payload byte count (a multiple of the element size)
+//            u32      CRC-32 (zlib) of the payload
+//            payload  (arrays in native little-endian element order)
+//   trailer  u32      CRC-32 of every byte before it
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "smt/core/error.h"
+
+namespace smt {
+
+// Payloads are copied as raw memory, so the on-disk order is the host's.
+static_assert(std::endian::native == std::endian::little,
+              "smt's binary formats assume a little-endian host");
+
+class SectionWriter {
+ public:
+  // Adds a section holding `bytes` bytes copied from `data`. Tags are unique;
+  // `bytes` must be a multiple of `element_size`.
+  void add(const std::string& tag, const void* data, std::size_t bytes,
+           std::uint32_t element_size = 1);
+  void add_i64(const std::string& tag, std::int64_t value);
+  void add_f64(const std::string& tag, double value);
+  void add_string(const std::string& tag, const std::string& value);
+  template <typename T>
+  void add_array(const std::string& tag, const std::vector<T>& values) {
+    static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
+                  "add_array stores arithmetic element types only");
+    add(tag, values.data(), values.size() * sizeof(T), static_cast<std::uint32_t>(sizeof(T)));
+  }
+
+  // Writes the container to `path` atomically (see write_file_atomically).
+  // `magic` is exactly 8 bytes (a terminating NUL, if any, is not stored).
+  void save(const std::string& path, const char magic[8], std::uint32_t version) const;
+
+ private:
+  struct Section {
+    std::string tag;
+    std::uint32_t element_size;
+    std::vector<char> payload;
+  };
+  std::vector<Section> sections_;
+};
+
+class SectionReader {
+ public:
+  // Reads and fully validates `path`: magic, 1 <= version <= max_version,
+  // every size, every checksum, unique tags. Throws smt::Error naming the file
+  // and the problem otherwise.
+  SectionReader(const std::string& path, const char magic[8], std::uint32_t max_version);
+
+  std::uint32_t version() const { return version_; }
+  const std::string& path() const { return path_; }
+  bool has(const std::string& tag) const { return sections_.count(tag) != 0; }
+  std::vector<std::string> tags() const;
+
+  // Typed accessors; a missing tag or a size that does not fit the type throws
+  // smt::Error naming the tag and the file.
+  std::int64_t i64(const std::string& tag) const;
+  double f64(const std::string& tag) const;
+  std::string str(const std::string& tag) const;
+  // `expected_count` (SIZE_MAX: any) is checked against the stored count.
+  template <typename T>
+  std::vector<T> array(const std::string& tag, std::size_t expected_count = SIZE_MAX) const {
+    static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
+                  "array reads arithmetic element types only");
+    const Entry& e = checked_array(tag, sizeof(T), expected_count);
+    std::vector<T> out(e.bytes / sizeof(T));
+    if (e.bytes != 0) std::memcpy(out.data(), data_.data() + e.offset, e.bytes);
+    return out;
+  }
+
+ private:
+  struct Entry {
+    std::uint32_t element_size;
+    std::size_t offset;  // into data_
+    std::size_t bytes;
+  };
+  const Entry& find(const std::string& tag) const;
+  const Entry& checked_scalar(const std::string& tag, std::size_t bytes) const;
+  const Entry& checked_array(const std::string& tag, std::size_t element_size,
+                             std::size_t expected_count) const;
+
+  std::string path_;
+  std::uint32_t version_ = 0;
+  std::vector<char> data_;  // the whole file
+  std::map<std::string, Entry> sections_;
+};
+
+}  // namespace smt

@@ -1,0 +1,28 @@
+// Reader for the IDX format of MNIST (raw or gzip-compressed).
+#pragma once
+
+#include <string>
+
+#include "smt/core/image_set.h"
+
+namespace smt {
+
+// Reads an IDX image file (magic 0x00000803: unsigned bytes, count x rows x
+// cols) and its IDX label file (magic 0x00000801). Either file may be
+// gzip-compressed; compression is detected from the content, not the name.
+// Throws smt::Error on any malformed, truncated or inconsistent input.
+// The result has channels = 1, num_classes = max label + 1 and
+// source = images_path.
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path);
+
+// Loads the MNIST training (train = true) or test split from `dir`, which
+// holds the standard file names (train-images-idx3-ubyte, train-labels-idx1-ubyte,
+// t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), each optionally ending in
+// ".gz" and also accepted with a dot before "idx" (train-images.idx3-ubyte).
+ImageSet load_mnist(const std::string& dir, bool train);
+
+// True when `dir` holds the MNIST training image and label files under one of
+// the names load_mnist accepts. Never throws.
+bool looks_like_idx_dir(const std::string& dir);
+
+}  // namespace smt

@@ -1,0 +1,50 @@
+// The dictionary Phi of K unit-norm atoms (pipeline step 5): greedy
+// cosine-threshold selection of training patches, or spherical k-means.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "smt/core/config.h"
+#include "smt/core/context.h"
+
+namespace smt {
+
+class PatchSource;
+class SectionWriter;
+class SectionReader;
+
+class Dictionary {
+ public:
+  Dictionary() = default;
+  Dictionary(int size, int dim, std::vector<float> atoms);
+
+  // Greedy: visit training patches in a seeded random order and accept a patch
+  // whose cosine with every accepted atom is <= threshold, until `size` atoms.
+  // Throws, naming the count reached, when max_candidates patches were seen
+  // (or the set is exhausted) first.
+  static Dictionary fit_greedy(const PatchSource& patches, int size, double threshold,
+                               std::int64_t max_candidates, const Context& ctx);
+  // Mini-batch spherical k-means started from the greedy selection with
+  // init_threshold; per-atom learning rate 1/count; atoms that never win a
+  // patch move to the batch's worst-represented patches.
+  static Dictionary fit_kmeans(const PatchSource& patches, int size, int iterations, int batch,
+                               double init_threshold, const Context& ctx);
+  static Dictionary fit(const PatchSource& patches, const Config& config, const Context& ctx);
+
+  int size() const { return size_; }
+  int dim() const { return dim_; }
+  // size() x dim(), row k is atom k (unit norm).
+  const std::vector<float>& atoms() const { return atoms_; }
+  const float* atom(int k) const { return atoms_.data() + static_cast<std::size_t>(k) * dim_; }
+
+  void save(SectionWriter& w) const;
+  static Dictionary load(const SectionReader& r);
+
+ private:
+  int size_ = 0;
+  int dim_ = 0;
+  std::vector<float> atoms_;
+};
+
+}  // namespace smt

@@ -1,0 +1,94 @@
+#include "smt/io/dataset.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <random>
+#include <vector>
+
+#include "smt/io/cifar_reader.h"
+#include "smt/core/error.h"
+#include "smt/io/idx_reader.h"
+#include "smt/io/image_folder.h"
+#include "smt/io/subset.h"
+
+namespace smt {
+ImageSet load_split(const std::string& dir, bool train, const LoadOptions& options) {
+  namespace fs = std::filesystem;
+  SMT_CHECK(fs::is_directory(dir), "data directory '", dir,
+            "' does not exist; pass --data DIR (or set SMT_DATA_DIR and run scripts/get-data.sh)");
+  // Binary formats are read whole (cheap) and cut; image folders decode only
+  // the chosen files.
+  auto limited = [&](ImageSet set) {
+    apply_limit(set, options.limit, options.limit_seed);
+    return set;
+  };
+  for (const std::string& d : {dir, (fs::path(dir) / "mnist").string()}) {
+    if (looks_like_idx_dir(d)) return limited(load_mnist(d, train));
+  }
+  if (!find_cifar10_dir(dir).empty()) return limited(load_cifar10(dir, train));
+  if (!find_cifar100_dir(dir).empty())
+    return limited(load_cifar100(dir, train, options.cifar100_coarse));
+  if (looks_like_image_folder(dir))
+    return load_image_folder(dir, train, options.limit, options.limit_seed);
+  SMT_THROW("no dataset found in '", dir,
+            "': expected MNIST IDX files (train-images-idx3-ubyte[.gz], "
+            "train-labels-idx1-ubyte[.gz], t10k-...) there or in its mnist/ subdirectory; or "
+            "CIFAR-10 binary batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin) there "
+            "or in its cifar-10-batches-bin/ subdirectory; or CIFAR-100 binary files (train.bin, "
+            "test.bin) there or in its cifar-100-binary/ subdirectory; or an image folder "
+            "(train/<class>/*.jpg|.jpeg|.png and test/<class>/...)");
+}
+
+ImageSet load_split(const std::string& dir, bool train) {
+  return load_split(dir, train, LoadOptions{});
+}
+
+namespace {
+
+// Moves the images with mask[i] == 1 (in order) into the returned set (or
+// drops them when !keep_extracted) and compacts the rest in place.
+ImageSet extract(ImageSet& set, const std::vector<char>& mask, bool keep_extracted = true) {
+  ImageSet out = set.empty_like();
+  const std::size_t bytes = set.image_size();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < set.size(); ++i) {
+    const auto src = set.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes);
+    if (mask[i]) {
+      if (!keep_extracted) continue;
+      out.pixels.insert(out.pixels.end(), src, src + static_cast<std::ptrdiff_t>(bytes));
+      out.labels.push_back(set.labels[i]);
+      continue;
+    }
+    if (kept != i) {
+      std::copy_n(src, bytes, set.pixels.begin() + static_cast<std::ptrdiff_t>(kept * bytes));
+      set.labels[kept] = set.labels[i];
+    }
+    ++kept;
+  }
+  set.truncate(kept);
+  return out;
+}
+
+}  // namespace
+
+void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
+  if (limit <= 0 || static_cast<std::size_t>(limit) >= set.size()) return;
+  std::vector<char> drop = balanced_choice(set.labels, set.num_classes,
+                                           static_cast<std::size_t>(limit), seed, set.source);
+  for (char& d : drop) d = !d;
+  extract(set, drop, /*keep_extracted=*/false);
+  set.source += subset_note(set.size(), seed);
+}
+
+ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed) {
+  SMT_CHECK(n >= 1 && n < set.size(), "cannot hold out ", n, " of the ", set.size(), " images of ",
+            set.source);
+  // Another stream than apply_limit's, so that the held-out images do not
+  // line up with a --train-limit subset drawn with the same seed.
+  ImageSet held = extract(set, balanced_choice(set.labels, set.num_classes, n,
+                                               seed ^ 0x9e3779b97f4a7c15ULL, set.source));
+  held.source += str_cat(" (", held.size(), " images held out with seed ", seed, ")");
+  return held;
+}
+
+}  // namespace smt

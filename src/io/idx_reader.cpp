@@ -1,0 +1,291 @@
+#include "smt/io/idx_reader.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <vector>
+
+#include "smt/core/error.h"
+
+namespace smt {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kFixHint =
+    "re-download it (scripts/get-data.sh) or check that SMT_DATA_DIR points at intact MNIST files";
+
+constexpr std::uint32_t kImageMagic = 0x00000803;  // unsigned byte, 3 dimensions
+constexpr std::uint32_t kLabelMagic = 0x00000801;  // unsigned byte, 1 dimension
+constexpr std::uint32_t kMaxSide = 4096;
+// Image/label counts are later used as ints by callers.
+constexpr std::uint32_t kMaxCount = static_cast<std::uint32_t>(std::numeric_limits<int>::max());
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+         std::uint32_t{p[3]};
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%08x", v);
+  return buf;
+}
+
+// Sequential bytes of a file, transparently inflating gzip content (one or
+// more concatenated members). Streaming keeps memory bounded by what the IDX
+// header announces rather than by what a damaged file claims to expand to.
+class ByteSource {
+ public:
+  explicit ByteSource(const std::string& path) : path_(path) {
+    std::error_code ec;
+    SMT_CHECK(fs::exists(path, ec), "IDX file '", path, "' does not exist; ", kFixHint);
+    SMT_CHECK(!fs::is_directory(path, ec), "IDX file '", path,
+              "' is a directory, expected a file; ", kFixHint);
+    file_.open(path, std::ios::binary);
+    SMT_CHECK(file_.is_open(), "cannot open IDX file '", path, "': ", std::strerror(errno),
+              "; check its permissions");
+    std::array<char, 2> magic{};
+    file_.read(magic.data(), magic.size());
+    gzip_ = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
+            static_cast<unsigned char>(magic[1]) == 0x8b;
+    file_.clear();
+    file_.seekg(0);
+    if (gzip_) {
+      in_buf_.resize(std::size_t{1} << 16);
+      // 15 + 16: largest window, expect a gzip (not zlib) wrapper.
+      const int rc = inflateInit2(&zs_, 15 + 16);
+      SMT_CHECK(rc == Z_OK, "cannot initialise zlib to read '", path, "' (zlib error ", rc, ")");
+    }
+  }
+  ~ByteSource() {
+    if (gzip_) inflateEnd(&zs_);
+  }
+  ByteSource(const ByteSource&) = delete;
+  ByteSource& operator=(const ByteSource&) = delete;
+
+  // Reads up to n bytes into dst; fewer only at the end of the data.
+  std::size_t read(std::uint8_t* dst, std::size_t n) {
+    std::size_t done = 0;
+    while (done < n) {
+      // avail_out / streamsize limits: go in bounded pieces.
+      const std::size_t want = std::min<std::size_t>(n - done, std::size_t{1} << 30);
+      const std::size_t got = gzip_ ? read_gzip(dst + done, want) : read_raw(dst + done, want);
+      done += got;
+      if (got < want) break;
+    }
+    return done;
+  }
+
+ private:
+  std::size_t read_raw(std::uint8_t* dst, std::size_t n) {
+    file_.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(n));
+    SMT_CHECK(!file_.bad(), "I/O error while reading IDX file '", path_, "'");
+    return static_cast<std::size_t>(file_.gcount());
+  }
+
+  // Refills the compressed input buffer; false at the end of the file.
+  bool fill_input() {
+    file_.read(reinterpret_cast<char*>(in_buf_.data()),
+               static_cast<std::streamsize>(in_buf_.size()));
+    SMT_CHECK(!file_.bad(), "I/O error while reading IDX file '", path_, "'");
+    const auto got = static_cast<std::size_t>(file_.gcount());
+    zs_.next_in = in_buf_.data();
+    zs_.avail_in = static_cast<uInt>(got);
+    return got > 0;
+  }
+
+  std::size_t read_gzip(std::uint8_t* dst, std::size_t n) {
+    if (stream_done_) return 0;
+    zs_.next_out = dst;
+    zs_.avail_out = static_cast<uInt>(n);
+    while (zs_.avail_out > 0) {
+      if (zs_.avail_in == 0 && !fill_input()) {
+        SMT_THROW("gzip stream of '", path_, "' ends early (the compressed file is truncated); ",
+                  kFixHint);
+      }
+      const int rc = inflate(&zs_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        // Either the end of the data or the start of another gzip member.
+        if (zs_.avail_in == 0 && !fill_input()) {
+          stream_done_ = true;
+          break;
+        }
+        SMT_CHECK(zs_.next_in[0] == 0x1f, "'", path_,
+                  "' has unexpected data after the end of its gzip stream; ", kFixHint);
+        SMT_CHECK(inflateReset(&zs_) == Z_OK, "cannot reset zlib while reading '", path_, "'");
+      } else if (rc != Z_OK) {
+        const std::string detail = zs_.msg ? zs_.msg : "error " + std::to_string(rc);
+        SMT_THROW("corrupt gzip data in '", path_, "' (zlib: ", detail, "); ", kFixHint);
+      }
+    }
+    return n - zs_.avail_out;
+  }
+
+  std::string path_;
+  std::ifstream file_;
+  bool gzip_ = false;
+  bool stream_done_ = false;
+  z_stream zs_{};
+  std::vector<std::uint8_t> in_buf_;
+};
+
+struct IdxHeader {
+  std::uint32_t count = 0;
+  std::uint32_t rows = 1;
+  std::uint32_t cols = 1;
+};
+
+IdxHeader read_header(ByteSource& src, const std::string& path, bool images) {
+  const std::size_t header_len = images ? 16 : 8;
+  std::array<std::uint8_t, 16> h{};
+  const char* kind = images ? "image" : "label";
+  // The magic first, so a short file of the wrong kind (a label file passed as
+  // images) is reported as such rather than as truncated.
+  std::size_t got = src.read(h.data(), 4);
+  SMT_CHECK(got == 4, "IDX ", kind, " file '", path, "' is truncated: expected a ", header_len,
+            "-byte header, found ", got, " bytes; ", kFixHint);
+
+  const std::uint32_t magic = be32(h.data());
+  const std::uint32_t want = images ? kImageMagic : kLabelMagic;
+  if (magic != want) {
+    const std::uint32_t other = images ? kLabelMagic : kImageMagic;
+    SMT_CHECK(magic != other, "'", path, "' is an IDX ", images ? "label" : "image",
+              " file, but an ", kind,
+              " file was expected; check the order of the image and label paths");
+    SMT_THROW("'", path, "' is not an IDX ", kind, " file: magic number ", hex32(magic),
+              ", expected ", hex32(want), " (unsigned bytes, ", images ? 3 : 1,
+              images ? " dimensions)" : " dimension)", "; ", kFixHint);
+  }
+
+  got += src.read(h.data() + 4, header_len - 4);
+  SMT_CHECK(got == header_len, "IDX ", kind, " file '", path, "' is truncated: expected a ",
+            header_len, "-byte header, found ", got, " bytes; ", kFixHint);
+
+  IdxHeader out;
+  out.count = be32(h.data() + 4);
+  SMT_CHECK(out.count > 0, "IDX ", kind, " file '", path, "' holds 0 ", kind,
+            "s; pass a non-empty file");
+  SMT_CHECK(out.count <= kMaxCount, "IDX ", kind, " file '", path, "' announces ", out.count, " ",
+            kind, "s, more than supported (", kMaxCount, "); the file is corrupt; ", kFixHint);
+  if (images) {
+    out.rows = be32(h.data() + 8);
+    out.cols = be32(h.data() + 12);
+    SMT_CHECK(out.rows > 0 && out.cols > 0 && out.rows <= kMaxSide && out.cols <= kMaxSide,
+              "IDX image file '", path, "' announces images of ", out.rows, "x", out.cols,
+              " pixels; each side must be 1..", kMaxSide, ", so the header is corrupt; ", kFixHint);
+  }
+  return out;
+}
+
+// Reads exactly `expected` bytes of payload, then checks nothing follows.
+std::vector<std::uint8_t> read_payload(ByteSource& src, const std::string& path,
+                                       std::size_t expected, const char* what) {
+  std::vector<std::uint8_t> data;
+  // Grow in chunks so a header that lies about the size cannot force a huge
+  // allocation before the truncation is detected.
+  constexpr std::size_t kChunk = std::size_t{1} << 22;
+  data.reserve(std::min(expected, std::size_t{1} << 30));
+  std::size_t got = 0;
+  while (got < expected) {
+    const std::size_t want = std::min(kChunk, expected - got);
+    data.resize(got + want);
+    const std::size_t n = src.read(data.data() + got, want);
+    got += n;
+    if (n < want) break;
+  }
+  data.resize(got);
+  SMT_CHECK(got == expected, "IDX file '", path, "' is truncated: expected ", expected,
+            " bytes of ", what, ", found ", got, "; ", kFixHint);
+
+  std::size_t trailing = 0;
+  std::array<std::uint8_t, 4096> scratch{};
+  for (std::size_t n; (n = src.read(scratch.data(), scratch.size())) > 0;) trailing += n;
+  SMT_CHECK(trailing == 0, "IDX file '", path, "' has ", trailing, " unexpected bytes after the ",
+            expected, " bytes of ", what,
+            " its header announces; the file is corrupt or not an IDX file; ", kFixHint);
+  return data;
+}
+
+// Standard MNIST file names for one split and kind, in lookup order.
+std::vector<std::string> candidate_names(bool train, bool images) {
+  const std::string prefix = train ? "train" : "t10k";
+  const std::string kind = images ? "images" : "labels";
+  const std::string idx = images ? "idx3-ubyte" : "idx1-ubyte";
+  // Raw before .gz: same content, no inflating needed.
+  return {prefix + "-" + kind + "-" + idx, prefix + "-" + kind + "-" + idx + ".gz",
+          prefix + "-" + kind + "." + idx, prefix + "-" + kind + "." + idx + ".gz"};
+}
+
+// The first candidate present in dir, or "" when none is.
+std::string find_file(const std::string& dir, const std::vector<std::string>& names) {
+  for (const auto& name : names) {
+    const fs::path p = fs::path(dir) / name;
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  return "";
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
+  ByteSource image_src(images_path);
+  ByteSource label_src(labels_path);
+  // Both headers first: a mismatched pair fails before reading ~50 MB.
+  const IdxHeader ih = read_header(image_src, images_path, /*images=*/true);
+  const IdxHeader lh = read_header(label_src, labels_path, /*images=*/false);
+  SMT_CHECK(ih.count == lh.count, "image file '", images_path, "' holds ", ih.count,
+            " images but label file '", labels_path, "' holds ", lh.count,
+            " labels; pass the image and label files of the same split");
+
+  ImageSet set;
+  set.height = static_cast<int>(ih.rows);
+  set.width = static_cast<int>(ih.cols);
+  set.channels = 1;
+  set.source = images_path;
+  const std::size_t pixel_bytes = std::size_t{ih.count} * ih.rows * ih.cols;
+  set.pixels = read_payload(image_src, images_path, pixel_bytes, "pixel data");
+  const std::vector<std::uint8_t> raw_labels =
+      read_payload(label_src, labels_path, lh.count, "label data");
+  set.labels.assign(raw_labels.begin(), raw_labels.end());
+  set.num_classes = *std::max_element(set.labels.begin(), set.labels.end()) + 1;
+  return set;
+}
+
+ImageSet load_mnist(const std::string& dir, bool train) {
+  std::error_code ec;
+  SMT_CHECK(fs::is_directory(dir, ec), "MNIST directory '", dir,
+            "' does not exist; run scripts/get-data.sh or set SMT_DATA_DIR");
+  const auto image_names = candidate_names(train, /*images=*/true);
+  const auto label_names = candidate_names(train, /*images=*/false);
+  const std::string images = find_file(dir, image_names);
+  const std::string labels = find_file(dir, label_names);
+  const char* split = train ? "training" : "test";
+  SMT_CHECK(!images.empty(), "no MNIST ", split, " images in '", dir, "': expected one of ",
+            join(image_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
+  SMT_CHECK(!labels.empty(), "no MNIST ", split, " labels in '", dir, "': expected one of ",
+            join(label_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
+  return read_idx(images, labels);
+}
+
+bool looks_like_idx_dir(const std::string& dir) {
+  return !find_file(dir, candidate_names(/*train=*/true, /*images=*/true)).empty() &&
+         !find_file(dir, candidate_names(/*train=*/true, /*images=*/false)).empty();
+}
+
+}  // namespace smt

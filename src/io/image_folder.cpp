@@ -1,0 +1,205 @@
+#include "smt/io/image_folder.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <set>
+
+#include "smt/io/cifar_reader.h"
+#include "smt/core/error.h"
+#include "smt/io/image_decode.h"
+#include "smt/io/subset.h"
+
+namespace smt {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool hidden(const fs::path& p) {
+  return p.filename().string().starts_with('.');
+}
+
+std::string lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// The entries of `dir` (not starting with '.') that are directories
+// (want_dirs) or regular files with an image extension, sorted by name.
+std::vector<std::string> list_entries(const fs::path& dir, bool want_dirs) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  SMT_CHECK(!ec, "cannot list directory '", dir.string(), "': ", ec.message());
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    SMT_CHECK(!ec, "cannot list directory '", dir.string(), "': ", ec.message());
+    const fs::path& p = it->path();
+    if (hidden(p)) continue;
+    std::error_code type_ec;
+    const bool keep =
+        want_dirs ? fs::is_directory(p, type_ec)
+                  : fs::is_regular_file(p, type_ec) && is_image_file_name(p.filename().string());
+    if (keep) names.push_back(p.filename().string());
+  }
+  SMT_CHECK(!ec, "cannot list directory '", dir.string(), "': ", ec.message());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : " ") + name;
+  return out;
+}
+
+// Decodes `files` (in parallel) into one set; labels[i] belongs to files[i].
+ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int>& labels) {
+  const DecodedImage first = decode_image_file(files[0]);
+  const std::size_t image_bytes = first.pixels.size();
+  ImageSet set;
+  set.height = first.height;
+  set.width = first.width;
+  set.channels = first.channels;
+  set.labels = labels;
+  set.pixels.resize(files.size() * image_bytes);
+  std::copy(first.pixels.begin(), first.pixels.end(), set.pixels.begin());
+
+  // Exceptions must not leave the parallel region: each image keeps its own,
+  // and the first one in file order is rethrown, so the error reported does
+  // not depend on the thread count.
+  std::vector<std::exception_ptr> errors(files.size());
+  const auto n = static_cast<std::int64_t>(files.size());
+#pragma omp parallel for schedule(dynamic, 64)
+  for (std::int64_t i = 1; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    try {
+      const DecodedImage img = decode_image_file(files[k]);
+      SMT_CHECK(
+          img.height == first.height && img.width == first.width && img.channels == first.channels,
+          "image '", files[k], "' is ", img.height, "x", img.width, "x", img.channels,
+          " (height x width x channels) but the first image '", files[0], "' is ", first.height,
+          "x", first.width, "x", first.channels,
+          "; all images of a dataset must have the same size and be all grayscale or all "
+          "colour");
+      std::memcpy(set.pixels.data() + k * image_bytes, img.pixels.data(), image_bytes);
+    } catch (...) {
+      errors[k] = std::current_exception();
+    }
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return set;
+}
+
+}  // namespace
+
+bool is_image_file_name(const std::string& name) {
+  const std::string ext = lower(fs::path(name).extension().string());
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png";
+}
+
+const std::vector<std::string>& cifar10_class_names() {
+  static const std::vector<std::string> names = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  return names;
+}
+
+std::vector<std::string> image_folder_classes(const std::string& root) {
+  const fs::path list = fs::path(root) / "classes.txt";
+  std::error_code ec;
+  if (fs::exists(list, ec)) {
+    std::vector<std::string> names = read_class_names(list.string(), 0);
+    SMT_CHECK(!names.empty(), "'", list.string(),
+              "' lists no classes; write one class name per "
+              "line, or delete it to use the folder names");
+    std::set<std::string> seen;
+    for (const auto& name : names) {
+      SMT_CHECK(seen.insert(name).second, "'", list.string(), "' lists class '", name,
+                "' twice; every class must appear once");
+      SMT_CHECK(name.find('/') == std::string::npos && name != "." && name != "..", "'",
+                list.string(), "' lists '", name, "', which is not a folder name");
+    }
+    return names;
+  }
+  const fs::path train = fs::path(root) / "train";
+  SMT_CHECK(fs::is_directory(train, ec), "image folder '", root, "' has no train/ directory");
+  std::vector<std::string> names = list_entries(train, /*want_dirs=*/true);
+  SMT_CHECK(!names.empty(), "image folder '", train.string(),
+            "' holds no class folders; expected train/<class>/<image files>");
+  std::vector<std::string> cifar = cifar10_class_names();
+  std::sort(cifar.begin(), cifar.end());
+  if (names == cifar) return cifar10_class_names();
+  return names;
+}
+
+ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit,
+                           std::uint64_t seed) {
+  const std::vector<std::string> classes = image_folder_classes(root);
+  std::error_code ec;
+  const bool from_file = fs::exists(fs::path(root) / "classes.txt", ec);
+  const std::string origin = from_file
+                                 ? "listed in '" + (fs::path(root) / "classes.txt").string() + "'"
+                                 : "found in '" + (fs::path(root) / "train").string() + "'";
+  const fs::path split = fs::path(root) / (train ? "train" : "test");
+  SMT_CHECK(fs::is_directory(split, ec), "image folder '", root, "' has no ",
+            train ? "train" : "test", "/ directory");
+
+  const std::set<std::string> known(classes.begin(), classes.end());
+  for (const auto& folder : list_entries(split, /*want_dirs=*/true)) {
+    SMT_CHECK(known.count(folder), "folder '", (split / folder).string(),
+              "' is not one of the classes ", origin, " (", join(classes), ")",
+              from_file ? "; add it to classes.txt or remove the folder"
+                        : "; train/ and test/ must have the same class folders");
+  }
+
+  std::vector<std::string> files;
+  std::vector<int> labels;
+  for (std::size_t k = 0; k < classes.size(); ++k) {
+    const fs::path dir = split / classes[k];
+    SMT_CHECK(fs::is_directory(dir, ec), "class '", classes[k], "' (", origin, ") has no folder '",
+              dir.string(), "'");
+    const std::vector<std::string> names = list_entries(dir, /*want_dirs=*/false);
+    SMT_CHECK(!names.empty(), "class folder '", dir.string(),
+              "' holds no images (.jpg, .jpeg or .png files); add images or remove the class");
+    for (const auto& name : names) {
+      files.push_back((dir / name).string());
+      labels.push_back(static_cast<int>(k));
+    }
+  }
+
+  std::string source = split.string() + " (image folder)";
+  if (limit > 0 && static_cast<std::size_t>(limit) < files.size()) {
+    const std::vector<char> keep = balanced_choice(labels, static_cast<int>(classes.size()),
+                                                   static_cast<std::size_t>(limit), seed, source);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!keep[i]) continue;
+      if (kept != i) files[kept] = std::move(files[i]);  // not onto itself: that empties it
+      labels[kept++] = labels[i];
+    }
+    files.resize(kept);
+    labels.resize(kept);
+    source += subset_note(kept, seed);
+  }
+  ImageSet set = decode_all(files, labels);
+  set.num_classes = static_cast<int>(classes.size());
+  set.class_names = classes;
+  set.source = std::move(source);
+  return set;
+}
+
+bool looks_like_image_folder(const std::string& root) {
+  std::error_code ec;
+  const fs::path r(root);
+  if (!fs::is_directory(r / "train", ec) || !fs::is_directory(r / "test", ec)) return false;
+  try {
+    return !list_entries(r / "train", /*want_dirs=*/true).empty();
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace smt

@@ -1,0 +1,60 @@
+#include "smt/model/model.h"
+
+#include "smt/io/binary_format.h"
+#include "smt/core/error.h"
+#include "smt/stages/pooling.h"
+
+namespace smt {
+
+int SmtModel::pooled_grid() const {
+  PatchExtractor ex = extractor();
+  SMT_CHECK(ex.grid_h() == ex.grid_w(), "pooling needs a square patch grid, got ", ex.grid_h(), "x",
+            ex.grid_w());
+  return smt::pooled_grid(ex.grid_h(), config.pool_window, config.pool_stride);
+}
+
+std::size_t SmtModel::feature_dim() const {
+  const std::size_t o = static_cast<std::size_t>(pooled_grid());
+  return o * o * static_cast<std::size_t>(projection.embed_dim());
+}
+
+void SmtModel::save(const std::string& path) const {
+  SectionWriter w;
+  w.add_string("config", config.to_json().dump());
+  w.add_i64("image.height", height);
+  w.add_i64("image.width", width);
+  w.add_i64("image.channels", channels);
+  w.add_i64("num_classes", num_classes);
+  w.add_string("fit_report", fit_report.dump());
+  whitener.save(w);
+  dictionary.save(w);
+  projection.save(w);
+  w.save(path, kMagic, kFormatVersion);
+}
+
+SmtModel SmtModel::load(const std::string& path) {
+  SectionReader r(path, kMagic, kFormatVersion);
+  SmtModel m;
+  try {
+    m.config.update_from_json(nlohmann::json::parse(r.str("config")), "model file '" + path + "'");
+    m.fit_report = nlohmann::json::parse(r.str("fit_report"));
+  } catch (const nlohmann::json::exception& e) {
+    SMT_THROW("model file '", path, "': invalid configuration record: ", e.what());
+  }
+  m.height = static_cast<int>(r.i64("image.height"));
+  m.width = static_cast<int>(r.i64("image.width"));
+  m.channels = static_cast<int>(r.i64("image.channels"));
+  m.num_classes = static_cast<int>(r.i64("num_classes"));
+  m.whitener = Whitener::load(r);
+  m.dictionary = Dictionary::load(r);
+  m.projection = Projection::load(r);
+  const int dim = m.config.patch_size * m.config.patch_size * m.channels;
+  SMT_CHECK(m.whitener.dim() == dim && m.dictionary.dim() == dim &&
+                m.projection.dict_size() == m.dictionary.size() &&
+                m.projection.embed_dim() == m.config.embed_dim,
+            "model file '", path,
+            "': its parts have inconsistent sizes; re-create it with smt fit");
+  return m;
+}
+
+}  // namespace smt

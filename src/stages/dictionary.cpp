@@ -1,0 +1,229 @@
+#include "smt/stages/dictionary.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "smt/io/binary_format.h"
+#include "smt/core/error.h"
+#include "smt/stages/patch_source.h"
+#include "smt/stages/sparse_coder.h"
+
+namespace smt {
+
+namespace {
+
+// Draws `n` random (augmented image, patch position) pairs, grouped by image,
+// and writes their whitened patches to out (n x dim). Zero patches (flat
+// regions that whiten to nothing) are returned too; callers skip them.
+// Deterministic for a given rng state, independent of the thread count.
+void sample_patches(const PatchSource& src, std::mt19937_64& rng, std::int64_t n,
+                    std::vector<float>& out) {
+  const int per_image = src.patches_per_image(), dim = src.dim();
+  // A handful of positions per image amortises the image's extraction.
+  const int per_draw = std::max(1, std::min(8, per_image / 4));
+  const std::int64_t draws = (n + per_draw - 1) / per_draw;
+  std::vector<std::size_t> images(static_cast<std::size_t>(draws));
+  std::vector<int> positions(static_cast<std::size_t>(draws) * per_draw);
+  std::uniform_int_distribution<std::size_t> pick_image(0, src.num_images() - 1);
+  std::uniform_int_distribution<int> pick_pos(0, per_image - 1);
+  for (std::int64_t d = 0; d < draws; ++d) {
+    images[d] = pick_image(rng);
+    for (int k = 0; k < per_draw; ++k) positions[d * per_draw + k] = pick_pos(rng);
+  }
+  out.resize(static_cast<std::size_t>(n) * dim);
+#pragma omp parallel
+  {
+    std::vector<float> all, scratch;
+#pragma omp for schedule(dynamic, 4)
+    for (std::int64_t d = 0; d < draws; ++d) {
+      const std::int64_t row = d * per_draw;
+      const int count = static_cast<int>(std::min<std::int64_t>(per_draw, n - row));
+      src.patches_at(images[d], positions.data() + row, count,
+                     out.data() + static_cast<std::size_t>(row) * dim, all, scratch);
+    }
+  }
+}
+
+bool is_zero(const float* x, int dim) {
+  for (int a = 0; a < dim; ++a)
+    if (x[a] != 0.0f) return false;
+  return true;
+}
+
+}  // namespace
+
+Dictionary::Dictionary(int size, int dim, std::vector<float> atoms)
+    : size_(size), dim_(dim), atoms_(std::move(atoms)) {
+  SMT_CHECK(atoms_.size() == static_cast<std::size_t>(size) * dim, "dictionary holds ",
+            atoms_.size(), " values, expected ", size, " x ", dim);
+}
+
+Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double threshold,
+                                  std::int64_t max_candidates, const Context& ctx) {
+  SMT_CHECK(size >= 1, "--dict-size must be >= 1");
+  const int dim = src.dim();
+  if (max_candidates <= 0) max_candidates = 200LL * size;
+  // Visiting more candidates than there are patches only revisits patches.
+  max_candidates = std::min(max_candidates, 4 * src.num_patches());
+  std::mt19937_64 rng(ctx.seed ^ 0x9e3779b97f4a7c15ULL);
+  std::vector<float> atoms(static_cast<std::size_t>(size) * dim);
+  int accepted = 0;
+  std::int64_t seen = 0;
+  const float theta = static_cast<float>(threshold);
+  const std::int64_t chunk = 4096;
+  constexpr int kScreenBlock = 1024;
+  std::vector<float> cand, sims, packed;
+  std::vector<std::int64_t> alive;
+  Progress progress(ctx, "dictionary (greedy)", size);
+  while (accepted < size && seen < max_candidates) {
+    const std::int64_t n = std::min(chunk, max_candidates - seen);
+    sample_patches(src, rng, n, cand);
+    seen += n;
+    // Screen the chunk against the atoms accepted before it, one block of
+    // atoms at a time (one GEMM each): a candidate too close to an atom of a
+    // block is dropped before the next, and once the dictionary is nearly
+    // full most candidates are dropped by the first blocks.
+    const int before = accepted;
+    alive.clear();
+    for (std::int64_t r = 0; r < n; ++r)
+      if (!is_zero(cand.data() + r * dim, dim)) alive.push_back(r);
+    for (int a0 = 0; a0 < before && !alive.empty(); a0 += kScreenBlock) {
+      const int an = std::min(kScreenBlock, before - a0);
+      const int na = static_cast<int>(alive.size());
+      packed.resize(static_cast<std::size_t>(na) * dim);
+      for (int i = 0; i < na; ++i)
+        std::copy_n(cand.data() + alive[i] * dim, dim,
+                    packed.data() + static_cast<std::size_t>(i) * dim);
+      sims.resize(static_cast<std::size_t>(na) * an);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, na, an, dim, 1.0f, packed.data(), dim,
+                  atoms.data() + static_cast<std::size_t>(a0) * dim, dim, 0.0f, sims.data(), an);
+      int kept = 0;
+      for (int i = 0; i < na; ++i) {
+        const float* s = sims.data() + static_cast<std::size_t>(i) * an;
+        bool ok = true;
+        for (int k = 0; k < an && ok; ++k) ok = s[k] <= theta;
+        if (ok) alive[kept++] = alive[i];
+      }
+      alive.resize(kept);
+    }
+    for (const std::int64_t r : alive) {
+      if (accepted >= size) break;
+      const float* x = cand.data() + r * dim;
+      bool ok = true;
+      // Atoms accepted earlier in this chunk.
+      for (int k = before; k < accepted && ok; ++k)
+        ok = cblas_sdot(dim, x, 1, atoms.data() + static_cast<std::size_t>(k) * dim, 1) <= theta;
+      if (!ok) continue;
+      std::copy_n(x, dim, atoms.data() + static_cast<std::size_t>(accepted) * dim);
+      ++accepted;
+    }
+    progress.update(accepted);
+  }
+  SMT_CHECK(accepted == size, "dictionary: found only ", accepted,
+            " atoms with cosine <= ", threshold, " after ", seen,
+            " candidate patches, but --dict-size is ", size,
+            ". Raise --dict-threshold, lower --dict-size, use more training images, or raise "
+            "--dict-max-candidates");
+  progress.finish();
+  return Dictionary(size, dim, std::move(atoms));
+}
+
+Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iterations, int batch,
+                                  double init_threshold, const Context& ctx) {
+  const int dim = src.dim();
+  // Initial atoms from the greedy selection: random patches alone would
+  // start many atoms on the same frequent pattern (e.g. flat background),
+  // which then never win a patch and stay dead.
+  std::vector<float> atoms = fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
+  std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
+  std::vector<double> counts(size, 0.0);
+  std::vector<float> cand, best_sim;
+  std::vector<int> assign;
+  Progress progress(ctx, "dictionary (k-means)", iterations);
+  for (int it = 0; it < iterations; ++it) {
+    sample_patches(src, rng, batch, cand);
+    // Assignment by the sparse coder's vector quantisation (the fused kernel
+    // where available): no batch x size similarity matrix is stored.
+    const Dictionary current(size, dim, atoms);
+    const SparseCoder coder(current, 1.0, CodeValues::kBinary);
+    assign.assign(batch, -1);
+    best_sim.assign(batch, 2.0f);
+    constexpr int kChunk = 1024;
+    const int chunks = (batch + kChunk - 1) / kChunk;
+#pragma omp parallel
+    {
+      SparseCoder::Scratch scratch;
+      PatchCodes codes;
+#pragma omp for schedule(dynamic, 1)
+      for (int ch = 0; ch < chunks; ++ch) {
+        const int r0 = ch * kChunk, rn = std::min(kChunk, batch - r0);
+        codes.clear();
+        coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, codes, scratch);
+        for (int i = 0; i < rn; ++i) {
+          if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
+          assign[r0 + i] = codes.atoms[codes.begin(i)];
+          best_sim[r0 + i] = scratch.best[i];
+        }
+      }
+    }
+    std::vector<char> hit(size, 0);
+    // Sequential update in batch order keeps the result deterministic.
+    for (int r = 0; r < batch; ++r) {
+      const int k = assign[r];
+      if (k < 0) continue;
+      hit[k] = 1;
+      counts[k] += 1.0;
+      const float eta = static_cast<float>(1.0 / counts[k]);
+      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
+      const float* x = cand.data() + static_cast<std::size_t>(r) * dim;
+      for (int d = 0; d < dim; ++d) a[d] = (1.0f - eta) * a[d] + eta * x[d];
+    }
+    // Atoms that have never won a patch move to the worst-represented
+    // patches of this batch.
+    std::vector<int> worst(batch);
+    for (int r = 0; r < batch; ++r) worst[r] = r;
+    std::stable_sort(worst.begin(), worst.end(),
+                     [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+    std::size_t next = 0;
+    for (int k = 0; k < size; ++k) {
+      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
+      if (counts[k] == 0.0 && !hit[k]) {
+        while (next < worst.size() && assign[worst[next]] < 0) ++next;
+        if (next < worst.size())
+          std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim, a);
+      }
+      double ss = 0;
+      for (int d = 0; d < dim; ++d) ss += static_cast<double>(a[d]) * a[d];
+      const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+      for (int d = 0; d < dim; ++d) a[d] *= inv;
+    }
+    progress.update(it + 1);
+  }
+  progress.finish();
+  return Dictionary(size, dim, std::move(atoms));
+}
+
+Dictionary Dictionary::fit(const PatchSource& src, const Config& c, const Context& ctx) {
+  if (c.dict_method == DictMethod::kGreedy)
+    return fit_greedy(src, c.dict_size, c.dict_threshold, c.dict_max_candidates, ctx);
+  return fit_kmeans(src, c.dict_size, c.kmeans_iters, c.kmeans_batch, c.dict_threshold, ctx);
+}
+
+void Dictionary::save(SectionWriter& w) const {
+  w.add_i64("dictionary.size", size_);
+  w.add_i64("dictionary.dim", dim_);
+  w.add_array("dictionary.atoms", atoms_);
+}
+
+Dictionary Dictionary::load(const SectionReader& r) {
+  const std::int64_t size = r.i64("dictionary.size"), dim = r.i64("dictionary.dim");
+  SMT_CHECK(size >= 1 && size <= 65536 && dim >= 1 && dim <= 1 << 16,
+            "model file: invalid dictionary shape ", size, " x ", dim);
+  return Dictionary(static_cast<int>(size), static_cast<int>(dim),
+                    r.array<float>("dictionary.atoms", static_cast<std::size_t>(size * dim)));
+}
+
+}  // namespace smt

@@ -1,0 +1,61 @@
+#include "smt/stages/patch_source.h"
+
+#include <algorithm>
+
+#include "smt/core/error.h"
+
+namespace smt {
+
+PatchSource::PatchSource(const ImageSet& images, const PatchExtractor& extractor,
+                         const Whitener* whitener, bool flip, bool grayscale)
+    : images_(images),
+      extractor_(extractor),
+      whitener_(whitener),
+      flip_(flip),
+      grayscale_(grayscale && images.channels == 3) {
+  SMT_CHECK(!grayscale || extractor.channels() == 1,
+            "grayscale patches need a one-channel extractor, got ", extractor.channels());
+  SMT_CHECK(images.height == extractor.height() && images.width == extractor.width() &&
+                (images.channels == extractor.channels() || grayscale_),
+            images.source, ": images are ", images.height, "x", images.width, "x", images.channels,
+            " but the model expects ", extractor.height(), "x", extractor.width(), "x",
+            extractor.channels());
+  if (whitener) SMT_CHECK(whitener->dim() == extractor.dim(), "whitener/patch size mismatch");
+}
+
+void PatchSource::extract(std::size_t i, float* out, std::vector<float>& scratch) const {
+  const AugmentedIndex a = index(i);
+  if (grayscale_) {
+    // ITU-R BT.601 luma, the usual RGB -> gray conversion.
+    const std::size_t n = static_cast<std::size_t>(images_.height) * images_.width;
+    std::vector<std::uint8_t> gray(n);
+    const std::uint8_t* rgb = images_.image(a.image);
+    for (std::size_t q = 0; q < n; ++q)
+      gray[q] = static_cast<std::uint8_t>(
+          (299 * rgb[3 * q] + 587 * rgb[3 * q + 1] + 114 * rgb[3 * q + 2] + 500) / 1000);
+    extractor_.extract(gray.data(), a.mirrored, out, scratch);
+  } else {
+    extractor_.extract(images_.image(a.image), a.mirrored, out, scratch);
+  }
+}
+
+void PatchSource::patches(std::size_t i, float* out, std::vector<float>& scratch) const {
+  extract(i, out, scratch);
+  if (whitener_) whitener_->apply(out, extractor_.num_patches());
+}
+
+void PatchSource::patches_at(std::size_t i, const int* positions, int count, float* out,
+                             std::vector<float>& all, std::vector<float>& scratch) const {
+  const int n = extractor_.num_patches(), d = extractor_.dim();
+  all.resize(static_cast<std::size_t>(n) * d);
+  extract(i, all.data(), scratch);
+  for (int k = 0; k < count; ++k) {
+    SMT_CHECK(positions[k] >= 0 && positions[k] < n, "patch position ", positions[k],
+              " outside the ", n, " patches of an image");
+    std::copy_n(all.data() + static_cast<std::size_t>(positions[k]) * d, d,
+                out + static_cast<std::size_t>(k) * d);
+  }
+  if (whitener_) whitener_->apply(out, count);
+}
+
+}  // namespace smt

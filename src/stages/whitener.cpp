@@ -1,0 +1,114 @@
+#include "smt/stages/whitener.h"
+
+#include <cblas.h>
+
+#include <cmath>
+
+#include "kernels/lapack.h"
+#include "smt/io/binary_format.h"
+#include "smt/core/error.h"
+
+namespace smt {
+
+MomentAccumulator::MomentAccumulator(int dim)
+    : dim_(dim), sum_(dim, 0.0), outer_(static_cast<std::size_t>(dim) * dim, 0.0) {}
+
+void MomentAccumulator::add(const float* patches, std::int64_t n) {
+  if (n <= 0) return;
+  // Single-precision rank-n update of a small buffer, then added in double:
+  // fast (BLAS-3) and accurate enough for a dim x dim covariance.
+  std::vector<float> block(static_cast<std::size_t>(dim_) * dim_, 0.0f);
+  cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, dim_, static_cast<int>(n), 1.0f, patches, dim_,
+              0.0f, block.data(), dim_);
+  for (int a = 0; a < dim_; ++a)
+    for (int b = a; b < dim_; ++b) outer_[a * dim_ + b] += block[a * dim_ + b];
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* x = patches + i * dim_;
+    for (int a = 0; a < dim_; ++a) sum_[a] += x[a];
+  }
+  count_ += n;
+}
+
+void MomentAccumulator::merge(const MomentAccumulator& other) {
+  SMT_CHECK(other.dim_ == dim_, "cannot merge moments of dimension ", other.dim_, " into ", dim_);
+  for (std::size_t i = 0; i < sum_.size(); ++i) sum_[i] += other.sum_[i];
+  for (std::size_t i = 0; i < outer_.size(); ++i) outer_[i] += other.outer_[i];
+  count_ += other.count_;
+}
+
+std::vector<double> MomentAccumulator::mean() const {
+  std::vector<double> m(dim_, 0.0);
+  if (count_ == 0) return m;
+  for (int a = 0; a < dim_; ++a) m[a] = sum_[a] / static_cast<double>(count_);
+  return m;
+}
+
+std::vector<double> MomentAccumulator::covariance() const {
+  SMT_CHECK(count_ > 1, "whitening needs at least two training patches, got ", count_);
+  std::vector<double> m = mean();
+  std::vector<double> c(static_cast<std::size_t>(dim_) * dim_);
+  const double n = static_cast<double>(count_);
+  for (int a = 0; a < dim_; ++a) {
+    for (int b = a; b < dim_; ++b) {
+      const double v = outer_[a * dim_ + b] / n - m[a] * m[b];
+      c[a * dim_ + b] = v;
+      c[b * dim_ + a] = v;
+    }
+  }
+  return c;
+}
+
+Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
+  SMT_CHECK(tol > 0 && std::isfinite(tol), "--whiten-tol must be positive and finite, got ", tol);
+  const int d = moments.dim();
+  std::vector<double> cov = moments.covariance();
+  for (double v : cov) SMT_CHECK(std::isfinite(v), "patch covariance contains NaN or inf");
+  std::vector<double> evals(d), evecs(static_cast<std::size_t>(d) * d);
+  lapack::syev(d, cov.data(), evals.data(), evecs.data());
+  // W = U diag((lambda + tol)^(-1/2)) U^T; negative round-off eigenvalues are clamped.
+  Whitener w;
+  w.dim_ = d;
+  w.w_.assign(static_cast<std::size_t>(d) * d, 0.0f);
+  std::vector<double> acc(static_cast<std::size_t>(d) * d, 0.0);
+  for (int k = 0; k < d; ++k) {
+    const double s = 1.0 / std::sqrt(std::max(evals[k], 0.0) + tol);
+    const double* u = evecs.data() + static_cast<std::size_t>(k) * d;  // column k
+    for (int a = 0; a < d; ++a)
+      for (int b = 0; b < d; ++b) acc[a * d + b] += s * u[a] * u[b];
+  }
+  for (std::size_t i = 0; i < acc.size(); ++i) w.w_[i] = static_cast<float>(acc[i]);
+  w.spectrum_.assign(evals.rbegin(), evals.rend());  // syev returns ascending order
+  return w;
+}
+
+void Whitener::apply(float* patches, std::int64_t n) const {
+  if (n <= 0) return;
+  std::vector<float> tmp(static_cast<std::size_t>(n) * dim_);
+  // Row-major X (n x d) times symmetric W.
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(n), dim_, dim_, 1.0f,
+              patches, dim_, w_.data(), dim_, 0.0f, tmp.data(), dim_);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float* src = tmp.data() + i * dim_;
+    float* dst = patches + i * dim_;
+    double ss = 0;
+    for (int a = 0; a < dim_; ++a) ss += static_cast<double>(src[a]) * src[a];
+    const double norm = std::sqrt(ss);
+    const float inv = norm > 1e-12 ? static_cast<float>(1.0 / norm) : 0.0f;
+    for (int a = 0; a < dim_; ++a) dst[a] = src[a] * inv;
+  }
+}
+
+void Whitener::save(SectionWriter& w) const {
+  w.add_i64("whitener.dim", dim_);
+  w.add_array("whitener.matrix", w_);
+}
+
+Whitener Whitener::load(const SectionReader& r) {
+  Whitener w;
+  w.dim_ = static_cast<int>(r.i64("whitener.dim"));
+  SMT_CHECK(w.dim_ > 0 && w.dim_ <= 1 << 16, "model file: invalid whitener dimension ", w.dim_);
+  w.w_ = r.array<float>("whitener.matrix", static_cast<std::size_t>(w.dim_) * w.dim_);
+  return w;
+}
+
+}  // namespace smt
