@@ -96,7 +96,7 @@ int DemoCommand::run() const {
   smt::Context ctx;
   ctx.seed = o.seed;
   ctx.threads = o.threads;
-  ctx.verbose = !o.quiet;
+  if (!o.quiet) ctx.observer = std::make_shared<smt::StreamObserver>();
   // Fail before the fit, not after it, when --out cannot be a directory.
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "cli_params.h"
 #include "demo_command.h"
 #include "smt/io/atomic_file.h"
 #include "smt/core/config.h"
@@ -22,74 +23,15 @@
 namespace {
 
 using json = nlohmann::json;
-
-// Options shared by the subcommands, bound to one CLI11 subcommand.
-struct CommonOptions {
-  std::string config_file;
-  std::string data_dir;
-  std::string metrics_file;
-  bool quiet = false;
-  std::map<std::string, std::string> params;  // hyper-parameters given on the command line
-};
-
-void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params) {
-  cmd->add_option("--config", o.config_file, "JSON file of parameters (command-line values win)")
-      ->check(CLI::ExistingFile);
-  cmd->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
-  for (const auto& p : smt::param_specs()) {
-    const bool run_level = p.name == "threads" || p.name == "batch-images" ||
-                           p.name == "train-limit" || p.name == "test-limit" ||
-                           p.name == "validation" || p.name == "seed";
-    if (!model_params && !run_level) continue;
-    std::string help = p.help;
-    if (!p.choices.empty()) {
-      help += " {";
-      for (std::size_t i = 0; i < p.choices.size(); ++i) help += (i ? "," : "") + p.choices[i];
-      help += "}";
-    }
-    // Stored as text and converted through the parameter table, so bounds and
-    // types are checked in one place for CLI, config files and library users.
-    auto* opt = cmd->add_option_function<std::string>(
-        "--" + p.name, [&o, name = p.name](const std::string& v) { o.params[name] = v; }, help);
-    opt->type_name(p.type == "choice" ? "CHOICE"
-                   : p.type == "bool" ? "BOOL"
-                   : p.type == "int"  ? "INT"
-                                      : "FLOAT");
-    opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last value wins
-  }
-}
-
-smt::Config resolve_config(const CommonOptions& o, const smt::Config& base) {
-  smt::Config c = base;
-  if (!o.config_file.empty()) c.load_file(o.config_file);
-  json overrides = json::object();
-  for (const auto& [name, text] : o.params) {
-    const smt::ParamSpec* p = smt::find_param(name);
-    json v;
-    if (p->type == "int" || p->type == "float") {
-      try {
-        std::size_t used = 0;
-        double x = std::stod(text, &used);
-        SMT_CHECK(used == text.size(), "");
-        v = x;
-      } catch (...) {
-        SMT_THROW("option --", name, " expects a number, got '", text, "'");
-      }
-    } else {
-      v = text;
-    }
-    overrides[name] = v;
-  }
-  c.update_from_json(overrides, "command line");
-  c.validate();
-  return c;
-}
+using smt_cli::CommonOptions;
+using smt_cli::add_param_options;
+using smt_cli::resolve_config;
 
 smt::Context make_context(const smt::Config& c, bool quiet) {
   smt::Context ctx;
   ctx.threads = c.threads;
   ctx.seed = c.seed;
-  ctx.verbose = !quiet;
+  if (!quiet) ctx.observer = std::make_shared<smt::StreamObserver>();
   return ctx;
 }
 
@@ -342,7 +284,7 @@ int main(int argc, char** argv) {
     if (*eval) return cmd_eval(eval_o, eval_model);
     if (demo.selected()) return demo.run();
   } catch (const smt::Error& e) {
-    std::fprintf(stderr, "smt: error: %s\n", e.what());
+    std::fprintf(stderr, "smt: error: %s\n", e.message(smt::Spelling::kCli).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "smt: error: out of memory; use fewer images or a smaller --dict-size\n");

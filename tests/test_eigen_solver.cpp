@@ -29,7 +29,6 @@ double uni(std::mt19937_64& rng) {  // [-1, 1)
 smt::Context quiet(int threads = 2) {
   smt::Context ctx;
   ctx.threads = threads;
-  ctx.verbose = false;
   return ctx;
 }
 

@@ -22,7 +22,6 @@ constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
 smt::Context quiet() {
   smt::Context ctx;
-  ctx.verbose = false;
   ctx.threads = 1;
   return ctx;
 }

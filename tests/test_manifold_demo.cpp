@@ -25,7 +25,6 @@ constexpr double kTwoPi = 2.0 * std::numbers::pi;
 
 smt::Context quiet(std::uint64_t seed = 0) {
   smt::Context ctx;
-  ctx.verbose = false;
   ctx.threads = 2;
   ctx.seed = seed;
   return ctx;

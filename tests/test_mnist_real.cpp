@@ -50,7 +50,6 @@ TEST_P(MnistReal, ProjectionWhitensTheTrainingStatistics) {
   const smt::Config c = small_config(GetParam());
   smt::Context ctx;
   ctx.threads = 2;
-  ctx.verbose = false;
   smt::RunMetrics metrics;
   const smt::SmtModel model = smt::fit_model(train_, c, ctx, metrics);
 

@@ -89,7 +89,6 @@ smt::Context quiet(const smt::Config& c) {
   smt::Context ctx;
   ctx.threads = c.threads;
   ctx.seed = c.seed;
-  ctx.verbose = false;
   return ctx;
 }
 

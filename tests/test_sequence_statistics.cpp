@@ -24,7 +24,6 @@ constexpr int kK = 9;
 smt::Context quiet(int threads) {
   smt::Context ctx;
   ctx.threads = threads;
-  ctx.verbose = false;
   return ctx;
 }
 

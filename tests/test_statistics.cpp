@@ -179,7 +179,6 @@ void expect_close(const std::vector<double>& got, const std::vector<double>& wan
 smt::Context quiet(int threads) {
   smt::Context ctx;
   ctx.threads = threads;
-  ctx.verbose = false;
   return ctx;
 }
 

@@ -1,40 +1,46 @@
-// Explicit run context: threads, seed and progress reporting. No global state.
+// Explicit run context: threads, seed and where progress goes. No global state.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <string>
+
+#include "smt/core/observer.h"
 
 namespace smt {
 
 struct Context {
   int threads = 0;         // 0: OpenMP's default (all cores)
-  std::uint64_t seed = 0;  // every random choice derives from this
-  bool verbose = true;     // progress and stage timings on stderr
+  std::uint64_t seed = 0;  // every random choice derives from this (core/rng.h)
+  // Receives log lines and progress, and may cancel; null: silent, never cancelled.
+  std::shared_ptr<Observer> observer;
 
   // Number of threads actually used by parallel loops.
   int num_threads() const;
-  // Logs a line on stderr (when verbose), prefixed with elapsed time.
+  // Passes a line to the observer (if any).
   void log(const std::string& message) const;
-
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  // Throws smt::Cancelled when the observer asks to stop.
+  void check_cancelled() const;
 };
 
-// Progress reporter for long loops: prints done/total, rate and ETA on stderr
-// at most every `interval_s` seconds. Call update() from one thread only.
+// Makes `threads` (0: all cores) the thread count of OpenMP regions that do
+// not name one and of OpenBLAS, for the calling thread's later work.
+void apply_thread_limit(int threads);
+
+// Progress of a long loop, reported to the context's observer; each update
+// is also a cancellation point. Call update() from one thread only.
 class Progress {
  public:
-  Progress(const Context& ctx, std::string what, std::int64_t total, double interval_s = 5.0);
+  Progress(const Context& ctx, std::string what, std::int64_t total);
   void update(std::int64_t done);
   void finish();
 
  private:
-  const Context& ctx_;
+  std::shared_ptr<Observer> observer_;  // shared: a Progress may outlive the Context it came from
   std::string what_;
   std::int64_t total_;
-  double interval_s_;
-  std::chrono::steady_clock::time_point begin_, last_;
+  std::chrono::steady_clock::time_point begin_;
 };
 
 // Wall-clock stopwatch.

@@ -1,0 +1,120 @@
+// The one helper through which per-item work runs in parallel. An exception
+// thrown by the body on any worker stops the remaining items and is rethrown
+// on the calling thread (an exception escaping an OpenMP region would end the
+// process through std::terminate).
+#pragma once
+
+#include <omp.h>
+
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace smt {
+
+// How items are handed to threads. kStatic: contiguous ranges in thread order
+// (OpenMP's static schedule, so per-thread partial results merged in thread
+// order are reproducible for a given thread count). kDynamic: `chunk` items at
+// a time to whichever thread is free (for items of uneven cost).
+struct Schedule {
+  enum Kind { kStatic, kDynamic } kind = kStatic;
+  int chunk = 1;
+  static Schedule fixed() { return {kStatic, 0}; }
+  static Schedule dynamic(int chunk = 1) { return {kDynamic, chunk}; }
+};
+
+namespace detail {
+
+// First failure of a parallel loop: the exception of the lowest failing item,
+// so the error a user sees does not depend on thread timing.
+class FirstFailure {
+ public:
+  bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
+  void record(std::size_t item) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (item < item_) {
+      item_ = item;
+      error_ = std::current_exception();
+    }
+    stopped_.store(true, std::memory_order_relaxed);
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::atomic<bool> stopped_{false};
+  std::mutex mutex_;
+  std::size_t item_ = std::numeric_limits<std::size_t>::max();
+  std::exception_ptr error_;
+};
+
+}  // namespace detail
+
+// Runs body(state, i) for every i in [begin, end) on up to `threads` threads
+// (threads <= 1 or a single item: on the calling thread). Each thread first
+// makes its own state with make_state() (scratch buffers, partial sums); the
+// states are returned in thread order for a fixed-order merge.
+template <typename MakeState, typename Body>
+auto parallel_for(int threads, std::size_t begin, std::size_t end, Schedule schedule,
+                  MakeState make_state, Body body) -> std::vector<decltype(make_state())> {
+  using State = decltype(make_state());
+  const int team = threads < 1 ? 1 : threads;
+  std::vector<std::optional<State>> states(static_cast<std::size_t>(team));
+  detail::FirstFailure failure;
+  const std::ptrdiff_t n = static_cast<std::ptrdiff_t>(end > begin ? end - begin : 0);
+  const int chunk = schedule.chunk < 1 ? 1 : schedule.chunk;
+#pragma omp parallel num_threads(team) if (team > 1 && n > 1)
+  {
+    const std::size_t t = static_cast<std::size_t>(omp_get_thread_num());
+    try {
+      states[t].emplace(make_state());
+    } catch (...) {
+      failure.record(begin);
+    }
+    if (schedule.kind == Schedule::kStatic) {
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t r = 0; r < n; ++r) {
+        if (failure.stopped()) continue;
+        const std::size_t i = begin + static_cast<std::size_t>(r);
+        try {
+          body(*states[t], i);
+        } catch (...) {
+          failure.record(i);
+        }
+      }
+    } else {
+#pragma omp for schedule(dynamic, chunk)
+      for (std::ptrdiff_t r = 0; r < n; ++r) {
+        if (failure.stopped()) continue;
+        const std::size_t i = begin + static_cast<std::size_t>(r);
+        try {
+          body(*states[t], i);
+        } catch (...) {
+          failure.record(i);
+        }
+      }
+    }
+  }
+  failure.rethrow();
+  std::vector<State> out;
+  out.reserve(states.size());
+  for (auto& s : states)
+    if (s) out.push_back(std::move(*s));
+  return out;
+}
+
+// Stateless form: body(i) for every i in [begin, end).
+template <typename Body>
+void parallel_for(int threads, std::size_t begin, std::size_t end, Schedule schedule, Body body) {
+  struct None {};
+  parallel_for(
+      threads, begin, end, schedule, [] { return None{}; },
+      [&body](None&, std::size_t i) { body(i); });
+}
+
+}  // namespace smt
