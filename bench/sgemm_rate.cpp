@@ -15,7 +15,7 @@
 
 #include "smt/core/context.h"
 #include "smt/stages/dictionary.h"
-#include "smt/model/pipeline.h"
+#include "smt/smt.h"
 #include "smt/stages/sparse_coder.h"
 
 namespace {

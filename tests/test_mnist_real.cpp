@@ -13,7 +13,7 @@
 #include "smt/io/dataset.h"
 #include "smt/eval/knn.h"
 #include "smt/stages/patch_source.h"
-#include "smt/model/pipeline.h"
+#include "smt/smt.h"
 #include "smt/stages/statistics.h"
 
 namespace {

@@ -24,7 +24,7 @@
 #include "smt/eval/knn.h"
 #include "smt/model/model.h"
 #include "smt/stages/patch_source.h"
-#include "smt/model/pipeline.h"
+#include "smt/smt.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;

@@ -21,16 +21,4 @@ void ImageSet::truncate(std::size_t n) {
   pixels.shrink_to_fit();
 }
 
-ImageSet ImageSet::split_tail(std::size_t n) {
-  ImageSet tail = empty_like();
-  if (n == 0 || n >= size()) return tail;
-  const std::size_t keep = size() - n;
-  tail.labels.assign(labels.begin() + static_cast<std::ptrdiff_t>(keep), labels.end());
-  tail.pixels.assign(pixels.begin() + static_cast<std::ptrdiff_t>(keep * image_size()),
-                     pixels.end());
-  tail.source = source + " (last " + std::to_string(n) + " images, held out)";
-  truncate(keep);
-  return tail;
-}
-
 }  // namespace smt

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
 
 namespace smt {
 namespace {
@@ -183,11 +184,11 @@ void KnnAccumulator::push_pending(const float* row, int label, bool normalize) {
 void KnnAccumulator::normalize_references(float* refs, std::size_t n_refs, std::size_t dim) {
   check_finite(refs, n_refs, dim, "reference (training)", 0);
   const std::int64_t n = static_cast<std::int64_t>(n_refs);
-#pragma omp parallel for schedule(static)
-  for (std::int64_t r = 0; r < n; ++r) {
-    float* row = refs + static_cast<std::size_t>(r) * dim;
-    normalize_row(row, dim, row);
-  }
+  parallel_for(default_threads(), 0, static_cast<std::size_t>(n), Schedule::fixed(),
+               [&](std::size_t r) {
+                 float* row = refs + r * dim;
+                 normalize_row(row, dim, row);
+               });
 }
 
 void KnnAccumulator::check_labels(const int* labels, std::size_t n_refs) const {
@@ -223,9 +224,8 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
   const std::size_t k = static_cast<std::size_t>(k_);
   const std::int64_t nq = static_cast<std::int64_t>(n_queries_);
   const bool parallel = n_queries_ * (col_end - col_begin) >= (std::size_t{1} << 16);
-#pragma omp parallel for schedule(static) if (parallel)
-  for (std::int64_t qi = 0; qi < nq; ++qi) {
-    const std::size_t q = static_cast<std::size_t>(qi);
+  parallel_for(parallel ? default_threads() : 1, 0, static_cast<std::size_t>(nq),
+               Schedule::fixed(), [&](std::size_t q) {
     const float* row = sims_.data() + q * chunk_;
     float* sim = nb_.sim.data() + q * k;
     int* lab = nb_.label.data() + q * k;
@@ -246,7 +246,7 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
       lab[p] = pending_labels_[col];
       idx[p] = g;
     }
-  }
+  });
 }
 
 void KnnAccumulator::flush_pending() const {
@@ -280,12 +280,10 @@ KnnResult KnnAccumulator::classify(int num_classes, float temperature,
   res.top1.assign(n_queries_, -1);
   res.top5.assign(n_queries_, std::array<int, 5>{-1, -1, -1, -1, -1});
   const std::int64_t nq = static_cast<std::int64_t>(n_queries_);
-#pragma omp parallel
-  {
-    std::vector<double> votes(nc);
-#pragma omp for schedule(static)
-    for (std::int64_t qi = 0; qi < nq; ++qi) {
-      const std::size_t q = static_cast<std::size_t>(qi);
+  parallel_for(
+      default_threads(), 0, static_cast<std::size_t>(nq), Schedule::fixed(),
+      [nc] { return std::vector<double>(nc); },
+      [&](std::vector<double>& votes, std::size_t q) {
       const float* sim = nb_.sim.data() + q * k;
       const int* lab = nb_.label.data() + q * k;
       std::fill(votes.begin(), votes.end(), 0.0);
@@ -307,8 +305,7 @@ KnnResult KnnAccumulator::classify(int num_classes, float temperature,
         votes[best] = -1.0;
       }
       res.top1[q] = t5[0];
-    }
-  }
+      });
   res.set_accuracy(query_labels);
   return res;
 }

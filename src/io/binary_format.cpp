@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <ostream>
 
 #include "smt/io/atomic_file.h"
@@ -100,9 +101,13 @@ void SectionWriter::add_string(const std::string& tag, const std::string& value)
 
 void SectionWriter::save(const std::string& path, const char magic[8],
                          std::uint32_t version) const {
+  write_file_atomically(path, [&](std::ostream& os) { write(os, magic, version); });
+}
+
+void SectionWriter::write(std::ostream& os, const char magic[8], std::uint32_t version) const {
   std::uint64_t total = 0;
   for (const Section& s : sections_) total += s.payload.size();
-  write_file_atomically(path, [&](std::ostream& os) {
+  {
     ChecksummedOut out(os);
     out.bytes(magic, kMagicBytes);
     out.u32(version);
@@ -117,7 +122,8 @@ void SectionWriter::save(const std::string& path, const char magic[8],
       out.bytes(s.payload.data(), s.payload.size());
     }
     out.u32(out.crc());
-  });
+  }
+  SMT_CHECK(os.good(), "writing the model to a stream failed (I/O error)");
 }
 
 // ---------------------------------------------------------------------------
@@ -141,7 +147,19 @@ SectionReader::SectionReader(const std::string& path, const char magic[8],
   in.seekg(0);
   if (!data_.empty()) in.read(data_.data(), static_cast<std::streamsize>(data_.size()));
   SMT_CHECK(in.good(), "cannot read '", path, "': I/O error");
+  parse(magic, max_version);
+}
 
+SectionReader::SectionReader(std::istream& in, const std::string& name, const char magic[8],
+                             std::uint32_t max_version)
+    : path_(name) {
+  data_.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  SMT_CHECK(!in.bad(), "cannot read ", name, ": I/O error");
+  parse(magic, max_version);
+}
+
+void SectionReader::parse(const char magic[8], std::uint32_t max_version) {
+  const std::string& path = path_;
   const std::size_t size = data_.size();
   const char* d = data_.data();
   if (size >= kMagicBytes && std::memcmp(d, magic, kMagicBytes) != 0) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "smt/io/cifar_reader.h"
+#include "smt/core/parallel.h"
 #include "smt/core/error.h"
 #include "smt/io/image_decode.h"
 #include "smt/io/subset.h"
@@ -67,30 +68,18 @@ ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int
   set.pixels.resize(files.size() * image_bytes);
   std::copy(first.pixels.begin(), first.pixels.end(), set.pixels.begin());
 
-  // Exceptions must not leave the parallel region: each image keeps its own,
-  // and the first one in file order is rethrown, so the error reported does
-  // not depend on the thread count.
-  std::vector<std::exception_ptr> errors(files.size());
-  const auto n = static_cast<std::int64_t>(files.size());
-#pragma omp parallel for schedule(dynamic, 64)
-  for (std::int64_t i = 1; i < n; ++i) {
-    const auto k = static_cast<std::size_t>(i);
-    try {
-      const DecodedImage img = decode_image_file(files[k]);
-      SMT_CHECK(
-          img.height == first.height && img.width == first.width && img.channels == first.channels,
-          "image '", files[k], "' is ", img.height, "x", img.width, "x", img.channels,
-          " (height x width x channels) but the first image '", files[0], "' is ", first.height,
-          "x", first.width, "x", first.channels,
-          "; all images of a dataset must have the same size and be all grayscale or all "
-          "colour");
-      std::memcpy(set.pixels.data() + k * image_bytes, img.pixels.data(), image_bytes);
-    } catch (...) {
-      errors[k] = std::current_exception();
-    }
-  }
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  // The first failing image in file order is reported, whatever the thread count.
+  parallel_for(default_threads(), 1, files.size(), Schedule::dynamic(64), [&](std::size_t k) {
+    const DecodedImage img = decode_image_file(files[k]);
+    SMT_CHECK(
+        img.height == first.height && img.width == first.width && img.channels == first.channels,
+        "image '", files[k], "' is ", img.height, "x", img.width, "x", img.channels,
+        " (height x width x channels) but the first image '", files[0], "' is ", first.height,
+        "x", first.width, "x", first.channels,
+        "; all images of a dataset must have the same size and be all grayscale or all "
+        "colour");
+    std::memcpy(set.pixels.data() + k * image_bytes, img.pixels.data(), image_bytes);
+  });
   return set;
 }
 

@@ -1,29 +1,19 @@
 #include "smt/io/subset.h"
 
 #include <algorithm>
-#include <random>
 
 #include "smt/core/error.h"
+#include "smt/core/rng.h"
 
 namespace smt {
 
 namespace {
 
-// Uniform in [0, n), n > 0, by rejection: the accepted range
-// [2^64 mod n, 2^64) holds a whole number of copies of every residue.
-std::uint64_t bounded(std::mt19937_64& rng, std::uint64_t n) {
-  const std::uint64_t threshold = (0 - n) % n;
-  for (;;) {
-    const std::uint64_t x = rng();
-    if (x >= threshold) return x % n;
-  }
-}
-
 // Fisher-Yates: the first k entries of v become a uniform random k-subset.
 template <typename T>
-void partial_shuffle(std::vector<T>& v, std::size_t k, std::mt19937_64& rng) {
+void partial_shuffle(std::vector<T>& v, std::size_t k, Rng& rng) {
   for (std::size_t i = 0; i < k && i + 1 < v.size(); ++i) {
-    const std::size_t j = i + static_cast<std::size_t>(bounded(rng, v.size() - i));
+    const std::size_t j = i + static_cast<std::size_t>(rng.below(v.size() - i));
     std::swap(v[i], v[j]);
   }
 }
@@ -32,7 +22,7 @@ void partial_shuffle(std::vector<T>& v, std::size_t k, std::mt19937_64& rng) {
 // sum_c min(count_c, L) <= limit, then one more for `limit - that sum` of the
 // classes with more than L images, drawn with rng.
 std::vector<std::size_t> class_quotas(const std::vector<std::size_t>& counts, std::size_t limit,
-                                      std::mt19937_64& rng) {
+                                      Rng& rng) {
   auto filled = [&](std::size_t level) {
     std::size_t s = 0;
     for (std::size_t c : counts) s += std::min(c, level);
@@ -73,7 +63,7 @@ std::vector<char> balanced_choice(const std::vector<int>& labels, int num_classe
   }
   std::vector<std::size_t> counts;
   for (const auto& m : members) counts.push_back(m.size());
-  std::mt19937_64 rng(seed);
+  Rng rng(seed, Stream::kSubset);
   const std::vector<std::size_t> quota = class_quotas(counts, limit, rng);
   std::vector<char> chosen(n, 0);
   for (std::size_t c = 0; c < members.size(); ++c) {

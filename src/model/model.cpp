@@ -19,6 +19,22 @@ std::size_t SmtModel::feature_dim() const {
 }
 
 void SmtModel::save(const std::string& path) const {
+  sections().save(path, kMagic, kFormatVersion);
+}
+
+void SmtModel::save(std::ostream& out) const {
+  sections().write(out, kMagic, kFormatVersion);
+}
+
+SmtModel SmtModel::load(const std::string& path) {
+  return from_sections(SectionReader(path, kMagic, kFormatVersion));
+}
+
+SmtModel SmtModel::load(std::istream& in, const std::string& name) {
+  return from_sections(SectionReader(in, name, kMagic, kFormatVersion));
+}
+
+SectionWriter SmtModel::sections() const {
   SectionWriter w;
   w.add_string("config", config.to_json().dump());
   w.add_i64("image.height", height);
@@ -29,11 +45,11 @@ void SmtModel::save(const std::string& path) const {
   whitener.save(w);
   dictionary.save(w);
   projection.save(w);
-  w.save(path, kMagic, kFormatVersion);
+  return w;
 }
 
-SmtModel SmtModel::load(const std::string& path) {
-  SectionReader r(path, kMagic, kFormatVersion);
+SmtModel SmtModel::from_sections(const SectionReader& r) {
+  const std::string& path = r.path();
   SmtModel m;
   try {
     m.config.update_from_json(nlohmann::json::parse(r.str("config")), "model file '" + path + "'");

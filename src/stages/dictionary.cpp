@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include "smt/io/binary_format.h"
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
+#include "smt/core/rng.h"
 #include "smt/stages/patch_source.h"
 #include "smt/stages/sparse_coder.h"
 
@@ -19,32 +20,32 @@ namespace {
 // and writes their whitened patches to out (n x dim). Zero patches (flat
 // regions that whiten to nothing) are returned too; callers skip them.
 // Deterministic for a given rng state, independent of the thread count.
-void sample_patches(const PatchSource& src, std::mt19937_64& rng, std::int64_t n,
-                    std::vector<float>& out) {
+void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vector<float>& out,
+                    int threads) {
   const int per_image = src.patches_per_image(), dim = src.dim();
   // A handful of positions per image amortises the image's extraction.
   const int per_draw = std::max(1, std::min(8, per_image / 4));
   const std::int64_t draws = (n + per_draw - 1) / per_draw;
   std::vector<std::size_t> images(static_cast<std::size_t>(draws));
   std::vector<int> positions(static_cast<std::size_t>(draws) * per_draw);
-  std::uniform_int_distribution<std::size_t> pick_image(0, src.num_images() - 1);
-  std::uniform_int_distribution<int> pick_pos(0, per_image - 1);
   for (std::int64_t d = 0; d < draws; ++d) {
-    images[d] = pick_image(rng);
-    for (int k = 0; k < per_draw; ++k) positions[d * per_draw + k] = pick_pos(rng);
+    images[d] = static_cast<std::size_t>(rng.below_fast(src.num_images()));
+    for (int k = 0; k < per_draw; ++k)
+      positions[d * per_draw + k] =
+          static_cast<int>(rng.below_fast(static_cast<std::uint64_t>(per_image)));
   }
   out.resize(static_cast<std::size_t>(n) * dim);
-#pragma omp parallel
-  {
+  struct Buffers {
     std::vector<float> all, scratch;
-#pragma omp for schedule(dynamic, 4)
-    for (std::int64_t d = 0; d < draws; ++d) {
-      const std::int64_t row = d * per_draw;
-      const int count = static_cast<int>(std::min<std::int64_t>(per_draw, n - row));
-      src.patches_at(images[d], positions.data() + row, count,
-                     out.data() + static_cast<std::size_t>(row) * dim, all, scratch);
-    }
-  }
+  };
+  parallel_for(
+      threads, 0, static_cast<std::size_t>(draws), Schedule::dynamic(4), [] { return Buffers{}; },
+      [&](Buffers& b, std::size_t d) {
+        const std::int64_t row = static_cast<std::int64_t>(d) * per_draw;
+        const int count = static_cast<int>(std::min<std::int64_t>(per_draw, n - row));
+        src.patches_at(images[d], positions.data() + row, count,
+                       out.data() + static_cast<std::size_t>(row) * dim, b.all, b.scratch);
+      });
 }
 
 bool is_zero(const float* x, int dim) {
@@ -68,7 +69,7 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
   if (max_candidates <= 0) max_candidates = 200LL * size;
   // Visiting more candidates than there are patches only revisits patches.
   max_candidates = std::min(max_candidates, 4 * src.num_patches());
-  std::mt19937_64 rng(ctx.seed ^ 0x9e3779b97f4a7c15ULL);
+  Rng rng(ctx.seed, Stream::kDictionaryGreedy);
   std::vector<float> atoms(static_cast<std::size_t>(size) * dim);
   int accepted = 0;
   std::int64_t seen = 0;
@@ -80,7 +81,7 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
   Progress progress(ctx, "dictionary (greedy)", size);
   while (accepted < size && seen < max_candidates) {
     const std::int64_t n = std::min(chunk, max_candidates - seen);
-    sample_patches(src, rng, n, cand);
+    sample_patches(src, rng, n, cand, ctx.num_threads());
     seen += n;
     // Screen the chunk against the atoms accepted before it, one block of
     // atoms at a time (one GEMM each): a candidate too close to an atom of a
@@ -138,13 +139,13 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   // start many atoms on the same frequent pattern (e.g. flat background),
   // which then never win a patch and stay dead.
   std::vector<float> atoms = fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
-  std::mt19937_64 rng(ctx.seed ^ 0x51ed270b27f3a1c9ULL);
+  Rng rng(ctx.seed, Stream::kDictionaryKMeans);
   std::vector<double> counts(size, 0.0);
   std::vector<float> cand, best_sim;
   std::vector<int> assign;
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
-    sample_patches(src, rng, batch, cand);
+    sample_patches(src, rng, batch, cand, ctx.num_threads());
     // Assignment by the sparse coder's vector quantisation (the fused kernel
     // where available): no batch x size similarity matrix is stored.
     const Dictionary current(size, dim, atoms);
@@ -153,22 +154,23 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
     best_sim.assign(batch, 2.0f);
     constexpr int kChunk = 1024;
     const int chunks = (batch + kChunk - 1) / kChunk;
-#pragma omp parallel
-    {
+    struct Buffers {
       SparseCoder::Scratch scratch;
       PatchCodes codes;
-#pragma omp for schedule(dynamic, 1)
-      for (int ch = 0; ch < chunks; ++ch) {
-        const int r0 = ch * kChunk, rn = std::min(kChunk, batch - r0);
-        codes.clear();
-        coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, codes, scratch);
-        for (int i = 0; i < rn; ++i) {
-          if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
-          assign[r0 + i] = codes.atoms[codes.begin(i)];
-          best_sim[r0 + i] = scratch.best[i];
-        }
-      }
-    }
+    };
+    parallel_for(
+        ctx.num_threads(), 0, static_cast<std::size_t>(chunks), Schedule::dynamic(1),
+        [] { return Buffers{}; },
+        [&](Buffers& b, std::size_t chunk) {
+          const int r0 = static_cast<int>(chunk) * kChunk, rn = std::min(kChunk, batch - r0);
+          b.codes.clear();
+          coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, b.codes, b.scratch);
+          for (int i = 0; i < rn; ++i) {
+            if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
+            assign[r0 + i] = b.codes.atoms[b.codes.begin(i)];
+            best_sim[r0 + i] = b.scratch.best[i];
+          }
+        });
     std::vector<char> hit(size, 0);
     // Sequential update in batch order keeps the result deterministic.
     for (int r = 0; r < batch; ++r) {

@@ -1,10 +1,10 @@
+#include "smt/core/rng.h"
 #include "smt/stages/eigen_solver.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
-#include <random>
 
 #include "kernels/lapack.h"
 #include "smt/core/error.h"
@@ -100,12 +100,10 @@ void orthonormalize(int n, int p, double* y) {
 
 // Upper estimate of the largest eigenvalue of C (lower triangle) by a short
 // Lanczos run.
-double estimate_largest(int n, const double* c, std::uint64_t seed) {
+double estimate_largest(int n, const double* c, Rng rng) {
   const int steps = std::min(n, 40);
   std::vector<double> q(n), q_prev(n, 0.0), w(n), alpha, beta;
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<double> normal;
-  for (auto& v : q) v = normal(rng);
+  for (auto& v : q) v = rng.normal();
   double norm = cblas_dnrm2(n, q.data(), 1);
   cblas_dscal(n, 1.0 / norm, q.data(), 1);
   double b_prev = 0;
@@ -243,16 +241,15 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
   SMT_CHECK(trace > 0 && std::isfinite(trace),
             "eigenproblem: the operator matrix L is zero or not finite (trace ", trace,
             "); are there images with at least two coded patches?");
-  const double upper = estimate_largest(n, cmat.data(), ctx.seed ^ 0x94d049bb133111ebULL);
+  const double upper = estimate_largest(n, cmat.data(), Rng(ctx.seed, Stream::kEigenEstimate));
   StandardMatrix c(n, cmat);
   if (tol >= kSingleProductTol) c.narrow();
   const double top = upper + 1e-3 * std::abs(upper);  // a margin over the estimate
   const int p = std::min(n, std::max(2 * m, m + 16));
   const std::size_t np = static_cast<std::size_t>(n) * p;
   std::vector<double> q(np), w(np), x(np), cx(np), theta;
-  std::mt19937_64 rng(ctx.seed ^ 0x2545f4914f6cdd1dULL);
-  std::normal_distribution<double> normal;
-  for (auto& v : q) v = normal(rng);
+  Rng rng(ctx.seed, Stream::kEigenStart);
+  for (auto& v : q) v = rng.normal();
   orthonormalize(n, p, q.data());
   rayleigh_ritz(n, p, c, q, w, x, cx, theta);
   double worst = 0, previous = 0;

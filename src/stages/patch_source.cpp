@@ -6,36 +6,36 @@
 
 namespace smt {
 
-PatchSource::PatchSource(const ImageSet& images, const PatchExtractor& extractor,
+PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor,
                          const Whitener* whitener, bool flip, bool grayscale)
-    : images_(images),
-      extractor_(extractor),
-      whitener_(whitener),
+    : images_(&images),
+      extractor_(std::move(extractor)),
+      whitener_(whitener ? std::optional<Whitener>(*whitener) : std::nullopt),
       flip_(flip),
       grayscale_(grayscale && images.channels == 3) {
-  SMT_CHECK(!grayscale || extractor.channels() == 1,
-            "grayscale patches need a one-channel extractor, got ", extractor.channels());
-  SMT_CHECK(images.height == extractor.height() && images.width == extractor.width() &&
-                (images.channels == extractor.channels() || grayscale_),
+  SMT_CHECK(!grayscale || extractor_.channels() == 1,
+            "grayscale patches need a one-channel extractor, got ", extractor_.channels());
+  SMT_CHECK(images.height == extractor_.height() && images.width == extractor_.width() &&
+                (images.channels == extractor_.channels() || grayscale_),
             images.source, ": images are ", images.height, "x", images.width, "x", images.channels,
-            " but the model expects ", extractor.height(), "x", extractor.width(), "x",
-            extractor.channels());
-  if (whitener) SMT_CHECK(whitener->dim() == extractor.dim(), "whitener/patch size mismatch");
+            " but the model expects ", extractor_.height(), "x", extractor_.width(), "x",
+            extractor_.channels());
+  if (whitener) SMT_CHECK(whitener->dim() == extractor_.dim(), "whitener/patch size mismatch");
 }
 
 void PatchSource::extract(std::size_t i, float* out, std::vector<float>& scratch) const {
   const AugmentedIndex a = index(i);
   if (grayscale_) {
     // ITU-R BT.601 luma, the usual RGB -> gray conversion.
-    const std::size_t n = static_cast<std::size_t>(images_.height) * images_.width;
+    const std::size_t n = static_cast<std::size_t>(images_->height) * images_->width;
     std::vector<std::uint8_t> gray(n);
-    const std::uint8_t* rgb = images_.image(a.image);
+    const std::uint8_t* rgb = images_->image(a.image);
     for (std::size_t q = 0; q < n; ++q)
       gray[q] = static_cast<std::uint8_t>(
           (299 * rgb[3 * q] + 587 * rgb[3 * q + 1] + 114 * rgb[3 * q + 2] + 500) / 1000);
     extractor_.extract(gray.data(), a.mirrored, out, scratch);
   } else {
-    extractor_.extract(images_.image(a.image), a.mirrored, out, scratch);
+    extractor_.extract(images_->image(a.image), a.mirrored, out, scratch);
   }
 }
 

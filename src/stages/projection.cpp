@@ -18,7 +18,7 @@ Projection::Projection(int dict_size, int embed_dim, std::vector<float> by_atom,
   p_tiles_ = kernel::tile_projection(p_.data(), k_, d_);
 }
 
-Projection Projection::fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
+Projection Projection::fit(SmtStatistics&& stats, int embed_dim, int skip, double v_reg,
                            EigenMethod method, const Context& ctx, ProjectionReport* report,
                            double eigen_tol) {
   stats.release_workspace();  // the solver needs the memory more

@@ -37,12 +37,19 @@ void finish_patch(PatchCodes& out, std::vector<std::pair<std::uint16_t, float>>&
 
 SparseCoder::SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values,
                          bool allow_fused)
-    : dictionary_(dictionary), threshold_(static_cast<float>(threshold)), values_(values) {
-  SMT_CHECK(dictionary.size() <= 65536, "dictionary of ", dictionary.size(),
+    : SparseCoder(std::make_shared<const Dictionary>(dictionary), threshold, values, allow_fused) {}
+
+SparseCoder::SparseCoder(std::shared_ptr<const Dictionary> dictionary, double threshold,
+                         CodeValues values, bool allow_fused)
+    : dictionary_(std::move(dictionary)),
+      threshold_(static_cast<float>(threshold)),
+      values_(values) {
+  SMT_CHECK(dictionary_ != nullptr, "sparse coder: no dictionary");
+  SMT_CHECK(dictionary_->size() <= 65536, "dictionary of ", dictionary_->size(),
             " atoms exceeds the 16-bit code index limit (65536)");
   if (allow_fused && kernel::fused_available())
-    packed_ = std::make_shared<const kernel::PackedAtoms>(
-        kernel::pack_atoms(dictionary.atoms().data(), dictionary.size(), dictionary.dim()));
+    packed_ = std::make_shared<const kernel::PackedAtoms>(kernel::pack_atoms(
+        dictionary_->atoms().data(), dictionary_->size(), dictionary_->dim()));
 }
 
 void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& s) const {
@@ -65,7 +72,7 @@ void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& 
 }
 
 void SparseCoder::encode_blas(const float* patches, int n, Scratch& s) const {
-  const int K = dictionary_.size(), dim = dictionary_.dim();
+  const int K = dictionary_->size(), dim = dictionary_->dim();
   const bool vq = vector_quantization();
   s.sims.resize(static_cast<std::size_t>(n) * kAtomBlock);
   const float t = threshold_;
@@ -73,7 +80,7 @@ void SparseCoder::encode_blas(const float* patches, int n, Scratch& s) const {
     const int kb = std::min(kAtomBlock, K - k0);
     // sims (n x kb) = patches (n x dim) * atoms[k0:k0+kb]^T
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, kb, dim, 1.0f, patches, dim,
-                dictionary_.atom(k0), dim, 0.0f, s.sims.data(), kb);
+                dictionary_->atom(k0), dim, 0.0f, s.sims.data(), kb);
     for (int p = 0; p < n; ++p) {
       const float* row = s.sims.data() + static_cast<std::size_t>(p) * kb;
       float best = s.best[p];

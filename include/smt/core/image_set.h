@@ -31,8 +31,6 @@ struct ImageSet {
   // The first n images (n >= size() keeps all); the freed pixel memory is
   // returned, so a --train-limit subset does not keep the full set resident.
   void truncate(std::size_t n);
-  // Moves the last n images into a new set (n < size()).
-  ImageSet split_tail(std::size_t n);
 };
 
 }  // namespace smt

@@ -29,31 +29,34 @@ struct Schedule {
 
 namespace detail {
 
-// First failure of a parallel loop: the exception of the lowest failing item,
-// so the error a user sees does not depend on thread timing.
+// First failure of a parallel loop: the exception of the lowest failing item.
+// Items above a recorded failure are skipped; items below it still run, so
+// the error a user sees is the same whatever the thread count and timing.
 class FirstFailure {
  public:
-  bool stopped() const { return stopped_.load(std::memory_order_relaxed); }
+  bool skip(std::size_t item) const { return item > first_.load(std::memory_order_relaxed); }
   void record(std::size_t item) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (item < item_) {
-      item_ = item;
+    if (item < first_.load(std::memory_order_relaxed) || !error_) {
+      first_.store(item, std::memory_order_relaxed);
       error_ = std::current_exception();
     }
-    stopped_.store(true, std::memory_order_relaxed);
   }
   void rethrow() const {
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  std::atomic<bool> stopped_{false};
+  std::atomic<std::size_t> first_{std::numeric_limits<std::size_t>::max()};
   std::mutex mutex_;
-  std::size_t item_ = std::numeric_limits<std::size_t>::max();
   std::exception_ptr error_;
 };
 
 }  // namespace detail
+
+// The thread count of OpenMP regions that do not name one (set by
+// apply_thread_limit in core/context.h).
+inline int default_threads() { return omp_get_max_threads(); }
 
 // Runs body(state, i) for every i in [begin, end) on up to `threads` threads
 // (threads <= 1 or a single item: on the calling thread). Each thread first
@@ -74,13 +77,14 @@ auto parallel_for(int threads, std::size_t begin, std::size_t end, Schedule sche
     try {
       states[t].emplace(make_state());
     } catch (...) {
-      failure.record(begin);
+      failure.record(begin);  // this thread runs no item: fail the loop as a whole
     }
+    const bool ready = states[t].has_value();
     if (schedule.kind == Schedule::kStatic) {
 #pragma omp for schedule(static)
       for (std::ptrdiff_t r = 0; r < n; ++r) {
-        if (failure.stopped()) continue;
         const std::size_t i = begin + static_cast<std::size_t>(r);
+        if (!ready || failure.skip(i)) continue;
         try {
           body(*states[t], i);
         } catch (...) {
@@ -90,8 +94,8 @@ auto parallel_for(int threads, std::size_t begin, std::size_t end, Schedule sche
     } else {
 #pragma omp for schedule(dynamic, chunk)
       for (std::ptrdiff_t r = 0; r < n; ++r) {
-        if (failure.stopped()) continue;
         const std::size_t i = begin + static_cast<std::size_t>(r);
+        if (!ready || failure.skip(i)) continue;
         try {
           body(*states[t], i);
         } catch (...) {

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iosfwd>
 #include <map>
 #include <string>
 #include <type_traits>
@@ -51,6 +52,8 @@ class SectionWriter {
   // Writes the container to `path` atomically (see write_file_atomically).
   // `magic` is exactly 8 bytes (a terminating NUL, if any, is not stored).
   void save(const std::string& path, const char magic[8], std::uint32_t version) const;
+  // The same bytes onto a stream (not atomic: the caller owns the stream).
+  void write(std::ostream& out, const char magic[8], std::uint32_t version) const;
 
  private:
   struct Section {
@@ -67,6 +70,9 @@ class SectionReader {
   // every size, every checksum, unique tags. Throws smt::Error naming the file
   // and the problem otherwise.
   SectionReader(const std::string& path, const char magic[8], std::uint32_t max_version);
+  // The same from the rest of a stream; `name` stands for the file in messages.
+  SectionReader(std::istream& in, const std::string& name, const char magic[8],
+                std::uint32_t max_version);
 
   std::uint32_t version() const { return version_; }
   const std::string& path() const { return path_; }
@@ -95,6 +101,7 @@ class SectionReader {
     std::size_t offset;  // into data_
     std::size_t bytes;
   };
+  void parse(const char magic[8], std::uint32_t max_version);  // validates data_
   const Entry& find(const std::string& tag) const;
   const Entry& checked_scalar(const std::string& tag, std::size_t bytes) const;
   const Entry& checked_array(const std::string& tag, std::size_t element_size,

@@ -32,7 +32,7 @@ ImageSet load_split(const std::string& dir, bool train);
 // images, or all of its images when it has fewer, and the slots that do not
 // divide evenly go to classes drawn with the seed. The kept images stay in
 // their original relative order. The choice depends only on the labels,
-// `limit` and `seed` (std::mt19937_64 with an explicit bounded draw), so it is
+// `limit` and `seed` (core/rng.h: a named stream, explicit bounded draws), so it is
 // the same on every platform.
 void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed);
 

@@ -12,7 +12,7 @@ namespace smt {
 // = 1: chosen), balanced over the classes: every class gets the same number
 // of images, or all of its images when it has fewer, and the slots that do not
 // divide evenly go to classes drawn with the seed. The choice depends only on
-// the labels, `limit` and `seed` (std::mt19937_64 with an explicit bounded
+// the labels, `limit` and `seed` (core/rng.h: named stream, explicit bounded
 // draw), so it is the same on every platform, and it can be made before any
 // image is decoded. `num_classes` may be 0 (taken from the labels); `source`
 // names the set in the error for a negative label. limit >= labels.size()

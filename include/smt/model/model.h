@@ -3,10 +3,12 @@
 // loaded through one versioned, checksummed file format.
 #pragma once
 
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "smt/core/config.h"
+#include "smt/io/binary_format.h"
 #include "smt/stages/dictionary.h"
 #include "smt/stages/patch_extractor.h"
 #include "smt/stages/projection.h"
@@ -40,6 +42,13 @@ class SmtModel {
 
   void save(const std::string& path) const;  // atomic: temporary file, then rename
   static SmtModel load(const std::string& path);
+  // The same format on streams; `name` stands for the file in error messages.
+  void save(std::ostream& out) const;
+  static SmtModel load(std::istream& in, const std::string& name = "model stream");
+
+ private:
+  SectionWriter sections() const;
+  static SmtModel from_sections(const SectionReader& reader);
 };
 
 }  // namespace smt

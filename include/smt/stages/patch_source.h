@@ -2,6 +2,8 @@
 // on demand: the full patch matrix is never stored.
 #pragma once
 
+#include <optional>
+
 #include <cstdint>
 #include <vector>
 
@@ -24,10 +26,13 @@ class PatchSource {
   // whitener may be null: patches are then only context-mean removed.
   // grayscale: RGB images are converted to luma first (the extractor then has
   // one channel); one-channel images pass unchanged.
-  PatchSource(const ImageSet& images, const PatchExtractor& extractor, const Whitener* whitener,
+  // The source keeps a copy of the extractor and of the whitener (small), and
+  // refers to `images`, which must outlive it (a temporary set is refused).
+  PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener,
               bool flip, bool grayscale = false);
+  PatchSource(ImageSet&&, PatchExtractor, const Whitener*, bool, bool = false) = delete;
 
-  std::size_t num_images() const { return images_.size() * (flip_ ? 2 : 1); }
+  std::size_t num_images() const { return images_->size() * (flip_ ? 2 : 1); }
   int patches_per_image() const { return extractor_.num_patches(); }
   int dim() const { return extractor_.dim(); }
   std::int64_t num_patches() const {
@@ -36,7 +41,7 @@ class PatchSource {
   AugmentedIndex index(std::size_t i) const {
     return flip_ ? AugmentedIndex{i / 2, (i % 2) == 1} : AugmentedIndex{i, false};
   }
-  int label(std::size_t i) const { return images_.labels[index(i).image]; }
+  int label(std::size_t i) const { return images_->labels[index(i).image]; }
 
   // Writes the patches_per_image() x dim() patches of augmented image i.
   void patches(std::size_t i, float* out, std::vector<float>& scratch) const;
@@ -50,9 +55,9 @@ class PatchSource {
  private:
   void extract(std::size_t i, float* out, std::vector<float>& scratch) const;
 
-  const ImageSet& images_;
-  const PatchExtractor& extractor_;
-  const Whitener* whitener_;
+  const ImageSet* images_;
+  PatchExtractor extractor_;
+  std::optional<Whitener> whitener_;
   bool flip_;
   bool grayscale_;
 };

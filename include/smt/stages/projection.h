@@ -36,7 +36,7 @@ class Projection {
   // Solves the eigenproblem. Consumes the statistics' accumulators (they are
   // reused in place as solver workspace, keeping peak memory at one K x K
   // matrix under vector quantisation).
-  static Projection fit(SmtStatistics& stats, int embed_dim, int skip, double v_reg,
+  static Projection fit(SmtStatistics&& stats, int embed_dim, int skip, double v_reg,
                         EigenMethod method, const Context& ctx, ProjectionReport* report,
                         double eigen_tol = 1e-9);
 

@@ -50,7 +50,11 @@ class SparseCoder {
  public:
   // allow_fused: use the fused AVX2+FMA kernel when the CPU has it; false
   // forces the portable BLAS path (tests compare the two).
+  // The coder shares the dictionary, so it stays valid whatever happens to the
+  // caller's copy; the first form copies it.
   SparseCoder(const Dictionary& dictionary, double threshold, CodeValues values,
+              bool allow_fused = true);
+  SparseCoder(std::shared_ptr<const Dictionary> dictionary, double threshold, CodeValues values,
               bool allow_fused = true);
 
   bool fused() const { return packed_ != nullptr; }
@@ -68,13 +72,13 @@ class SparseCoder {
 
   // Floating-point operations of encode() for n patches (for GFLOP/s reports).
   double flops(std::int64_t n) const {
-    return 2.0 * static_cast<double>(n) * dictionary_.size() * dictionary_.dim();
+    return 2.0 * static_cast<double>(n) * dictionary_->size() * dictionary_->dim();
   }
 
  private:
   void encode_blas(const float* patches, int n, Scratch& scratch) const;
 
-  const Dictionary& dictionary_;
+  std::shared_ptr<const Dictionary> dictionary_;
   float threshold_;
   CodeValues values_;
   std::shared_ptr<const kernel::PackedAtoms> packed_;  // null: BLAS path

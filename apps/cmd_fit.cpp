@@ -1,0 +1,60 @@
+// `smt fit`: fit a model on the training split (less any validation images)
+// and save it.
+#include <filesystem>
+
+#include "command.h"
+#include "smt/core/error.h"
+#include "smt/model/data_split.h"
+#include "smt/model/fit.h"
+
+namespace smt_cli {
+
+namespace {
+
+class FitCommand : public Command {
+ public:
+  explicit FitCommand(CLI::App& app) {
+    cmd_ = app.add_subcommand("fit", "fit a model on the training split and save it");
+    add_param_options(cmd_, o_, true);
+    add_data_option(cmd_, o_);
+    cmd_->add_option("--model", model_path_, "model file to write")->required();
+    cmd_->add_option("--metrics", o_.metrics_file, "write timings as JSON here");
+  }
+  bool selected() const override { return cmd_->parsed(); }
+
+  int run() const override {
+    smt::Timer total;
+    const smt::Config c = resolve_config(o_, smt::Config{});
+    const smt::Context ctx = make_context(c, o_.quiet);
+    // Fail on an unwritable output before hours of work, not after.
+    const auto parent = std::filesystem::absolute(model_path_).parent_path();
+    SMT_CHECK(std::filesystem::is_directory(parent), "--model: directory '", parent.string(),
+              "' does not exist");
+    smt::RunMetrics metrics;
+    const smt::ImageSet train =
+        smt::load_train_eval(data_dir_or_env(o_.data_dir), c, ctx, false).train;
+    const smt::SmtModel model = smt::fit_model(train, c, ctx, metrics);
+    model.save(model_path_);
+    ctx.log("model written to " + model_path_);
+    if (!o_.metrics_file.empty()) {
+      nlohmann::json m = metrics.to_json(total.seconds());
+      m["train_images"] = train.size();
+      m["config"] = c.to_json();
+      write_json(o_.metrics_file, m);
+    }
+    return 0;
+  }
+
+ private:
+  CLI::App* cmd_ = nullptr;
+  CommonOptions o_;
+  std::string model_path_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_fit_command(CLI::App& app) {
+  return std::make_unique<FitCommand>(app);
+}
+
+}  // namespace smt_cli

@@ -1,0 +1,76 @@
+// `smt run`: fit on the training split, embed train and test, evaluate with
+// the weighted k-NN, all in one process (training codes kept between the fit
+// and the k-NN as the memory plan allows).
+#include <cstdio>
+
+#include "command.h"
+#include "smt/model/data_split.h"
+#include "smt/model/fit.h"
+#include "smt/model/memory_plan.h"
+#include "smt/model/resource_usage.h"
+#include "smt/model/sgemm_probe.h"
+
+namespace smt_cli {
+
+namespace {
+
+class RunCommand : public Command {
+ public:
+  explicit RunCommand(CLI::App& app) {
+    cmd_ = app.add_subcommand("run",
+                              "fit on the training split, embed train and test, "
+                              "evaluate with the weighted k-NN");
+    add_param_options(cmd_, o_, true);
+    add_data_option(cmd_, o_);
+    cmd_->add_option("--metrics", o_.metrics_file, "write results and timings as JSON here");
+  }
+  bool selected() const override { return cmd_->parsed(); }
+
+  int run() const override {
+    smt::Timer total;
+    const smt::Config c = resolve_config(o_, smt::Config{});
+    const smt::Context ctx = make_context(c, o_.quiet);
+    const std::string dir = data_dir_or_env(o_.data_dir);
+    smt::RunMetrics metrics;
+    smt::Timer t_load;
+    smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx);
+    const smt::ImageSet& train = sets.train;
+    const smt::ImageSet& test = sets.eval;
+    metrics.add_seconds("load", t_load.seconds());
+    const double sgemm = smt::measure_sgemm_gflops(0.5);
+    ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
+    const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width,
+                                                  train.size() * (c.flip ? 2 : 1), test.size());
+    metrics.extra()["memory_plan"] = plan.to_json();
+    smt::TrainCodes codes;
+    smt::FitOptions fit_options;
+    fit_options.code_cache_bytes = plan.code_cache;
+    const smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(
+        smt::fit_model(train, c, ctx, metrics, &codes, fit_options)));
+    smt::EvalOptions eval_options;
+    eval_options.block_images = plan.knn_block_images;
+    eval_options.streaming = plan.streaming;
+    const smt::EvalResult r =
+        smt::evaluate_knn(encoder, train, test, ctx, metrics, &codes, eval_options);
+    nlohmann::json m = evaluation_json(metrics, total, r, train, test, c, ctx, dir);
+    m["sgemm_gflops_per_s"] = sgemm;
+    std::printf(
+        "top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
+        100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
+        static_cast<double>(smt::peak_rss_bytes()) / 1e9);
+    if (!o_.metrics_file.empty()) write_json(o_.metrics_file, m);
+    return 0;
+  }
+
+ private:
+  CLI::App* cmd_ = nullptr;
+  CommonOptions o_;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_run_command(CLI::App& app) {
+  return std::make_unique<RunCommand>(app);
+}
+
+}  // namespace smt_cli

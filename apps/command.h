@@ -1,0 +1,46 @@
+// One `smt` subcommand: registers its options on the CLI11 app, and runs
+// when the user selected it. Each command lives in its own file.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli_params.h"
+#include "smt/core/config.h"
+#include "smt/core/context.h"
+#include "smt/core/image_set.h"
+#include "smt/eval/knn_evaluation.h"
+#include "smt/model/run_metrics.h"
+
+namespace smt_cli {
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  virtual bool selected() const = 0;
+  virtual int run() const = 0;  // throws smt::Error
+};
+
+std::unique_ptr<Command> make_run_command(CLI::App& app);
+std::unique_ptr<Command> make_fit_command(CLI::App& app);
+std::unique_ptr<Command> make_embed_command(CLI::App& app);
+std::unique_ptr<Command> make_eval_command(CLI::App& app);
+
+// Helpers the commands share.
+// The run context of a resolved configuration: threads (also applied to
+// OpenMP and OpenBLAS), seed, and progress on stderr unless quiet.
+smt::Context make_context(const smt::Config& c, bool quiet);
+// --data, else $SMT_DATA_DIR.
+std::string data_dir_or_env(const std::string& dir);
+void add_data_option(CLI::App* cmd, CommonOptions& o);
+// Writes JSON atomically.
+void write_json(const std::string& path, const nlohmann::json& j);
+// The results smt run and smt eval both report, for scripts.
+nlohmann::json evaluation_json(const smt::RunMetrics& metrics, const smt::Timer& total,
+                               const smt::EvalResult& r, const smt::ImageSet& train,
+                               const smt::ImageSet& test, const smt::Config& c,
+                               const smt::Context& ctx, const std::string& dir);
+
+}  // namespace smt_cli

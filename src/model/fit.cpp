@@ -1,0 +1,154 @@
+#include "smt/model/fit.h"
+
+#include <algorithm>
+
+#include "smt/core/error.h"
+#include "smt/core/parallel.h"
+#include "smt/model/feature_encoder.h"
+#include "smt/stages/patch_source.h"
+#include "smt/stages/statistics.h"
+#include "smt/stages/whitener.h"
+
+namespace smt {
+
+SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
+                   RunMetrics& metrics, TrainCodes* keep, const FitOptions& options) {
+  cfg.validate();
+  SMT_CHECK(train.size() >= 1, "the training set is empty");
+  const int threads = ctx.num_threads();
+  SmtModel model;
+  model.config = cfg;
+  model.height = train.height;
+  model.width = train.width;
+  model.channels = cfg.grayscale ? 1 : train.channels;
+  model.num_classes = train.num_classes;
+  const PatchExtractor ex = model.extractor();
+  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  ctx.log(str_cat("fit: ", train.size(), " training images", cfg.flip ? " + flips" : "", ", ",
+                  ex.grid_h(), "x", ex.grid_w(), " patches of ", ex.dim(), " values each"));
+
+  // 1. Whitening from the moments of every training patch.
+  Timer t_white;
+  {
+    const PatchSource raw(train, ex, nullptr, cfg.flip, cfg.grayscale);
+    struct Worker {
+      MomentAccumulator moments;
+      std::vector<float> patches, scratch;
+    };
+    const std::size_t patch_values = static_cast<std::size_t>(ex.num_patches()) * ex.dim();
+    std::vector<Worker> parts = parallel_for(
+        threads, 0, n_aug, Schedule::fixed(),
+        [&] { return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}}; },
+        [&](Worker& w, std::size_t i) {
+          raw.patches(i, w.patches.data(), w.scratch);
+          w.moments.add(w.patches.data(), ex.num_patches());
+        });
+    for (std::size_t t = 1; t < parts.size(); ++t) parts[0].moments.merge(parts[t].moments);
+    model.whitener = Whitener::fit(parts[0].moments, cfg.whiten_tol);
+  }
+  metrics.add_seconds("whitening", t_white.seconds());
+  ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
+
+  const PatchSource src(train, ex, &model.whitener, cfg.flip, cfg.grayscale);
+  // 2. Dictionary.
+  Timer t_dict;
+  model.dictionary = Dictionary::fit(src, cfg, ctx);
+  metrics.add_seconds("dictionary", t_dict.seconds());
+
+  // 3. Coding of every training patch, streamed into the statistics.
+  Timer t_code;
+  const SparseCoder coder = model.coder();
+  OperatorSpec spec{cfg.op, cfg.neighborhood, cfg.zero_code};
+  SmtStatistics stats(cfg.dict_size, coder.vector_quantization(), spec);
+  bool caching = keep != nullptr && options.code_cache_bytes > 0;
+  std::size_t cached_bytes = 0;
+  if (keep) {
+    keep->images.clear();
+    keep->valid = false;
+  }
+  const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+  std::vector<PatchCodes> codes(batch);
+  std::vector<CompactCodes> packed(batch);  // the batch's codes as the cache keeps them
+  std::vector<const PatchCodes*> ptrs;
+  double stats_seconds = 0;
+  std::int64_t active_entries = 0;
+  Progress progress(ctx, "coding training images", static_cast<std::int64_t>(n_aug));
+  for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
+    const std::size_t bn = std::min(batch, n_aug - b0);
+    struct Worker {
+      CodingBuffers buffers;
+      std::int64_t active_entries = 0;
+    };
+    const std::vector<Worker> workers = parallel_for(
+        threads, 0, bn, Schedule::dynamic(1), [] { return Worker{}; },
+        [&](Worker& w, std::size_t i) {
+          code_image(src, coder, b0 + i, w.buffers, codes[i]);
+          w.active_entries += static_cast<std::int64_t>(codes[i].atoms.size());
+          if (caching) packed[i] = CompactCodes(codes[i]);
+        });
+    for (const Worker& w : workers) active_entries += w.active_entries;
+    Timer t_stats;
+    ptrs.clear();
+    for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
+    stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);
+    stats_seconds += t_stats.seconds();
+    // Keep codes while they fit the budget: the images that do not fit are
+    // recoded for the k-NN (a prefix of the training set stays cached).
+    for (std::size_t i = 0; caching && i < bn; ++i) {
+      if (cached_bytes + packed[i].bytes() > options.code_cache_bytes) {
+        ctx.log(str_cat("training codes fill the ", options.code_cache_bytes >> 20,
+                        " MiB cache budget after ", keep->images.size(), " of ", n_aug,
+                        " images: the rest will be recoded for the k-NN"));
+        caching = false;
+        break;
+      }
+      cached_bytes += packed[i].bytes();
+      keep->images.push_back(std::move(packed[i]));
+    }
+    progress.update(static_cast<std::int64_t>(b0 + bn));
+  }
+  progress.finish();
+  std::vector<PatchCodes>().swap(codes);  // the last batch's codes: memory the solver can use
+  std::vector<CompactCodes>().swap(packed);
+  if (keep) keep->valid = true;
+  metrics.extra()["train_codes_cached_images"] = keep ? keep->images.size() : 0;
+  metrics.extra()["train_code_bytes"] = cached_bytes;
+  const double code_seconds = t_code.seconds();
+  metrics.add_seconds("coding", code_seconds - stats_seconds);
+  metrics.add_seconds("statistics", stats_seconds);
+  const std::int64_t n_patches = static_cast<std::int64_t>(n_aug) * ex.num_patches();
+  const double code_flops = coder.flops(n_patches);
+  auto& x = metrics.extra();
+  x["train_patches"] = n_patches;
+  x["coding_flops"] = code_flops;
+  x["coding_gflops_per_s"] = code_flops / std::max(code_seconds - stats_seconds, 1e-9) / 1e9;
+  x["mean_active_atoms_per_patch"] =
+      static_cast<double>(active_entries) / static_cast<double>(n_patches);
+  x["operator_columns"] = stats.num_columns();
+
+  // 4. Eigenproblem.
+  Timer t_solve;
+  ProjectionReport rep;
+  model.projection = Projection::fit(std::move(stats), cfg.embed_dim, cfg.skip, cfg.v_reg,
+                                     options.eigen_method, ctx, &rep, cfg.eigen_tol);
+  metrics.add_seconds("solve", t_solve.seconds());
+  ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
+                  t_solve.seconds(), "s"));
+  model.fit_report = {
+      {"train_images", train.size()},
+      {"augmented_images", n_aug},
+      {"train_patches", n_patches},
+      {"active_atoms", rep.active_atoms},
+      {"v_reg_absolute", rep.v_reg},
+      {"eigenvalues", rep.eigenvalues},
+      {"eigen_method", rep.method},
+      {"eigen_iterations", rep.iterations},
+      {"eigen_max_rel_residual", rep.max_rel_residual},
+      {"mean_active_atoms_per_patch", x["mean_active_atoms_per_patch"]},
+      {"patch_covariance_eigenvalues", model.whitener.covariance_spectrum()},
+  };
+  x["fit"] = model.fit_report;
+  return model;
+}
+
+}  // namespace smt
