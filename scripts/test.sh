@@ -13,6 +13,8 @@ say "Release build in build/"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_TESTS=ON
 cmake --build build
 ctest --test-dir build --output-on-failure -j2
+say "library consumer: find_package(smt) from a project outside the tree"
+bash scripts/test-consumer.sh build
 
 if [[ ${SMT_SKIP_SANITIZE:-0} == 1 ]]; then
   say "SMT_SKIP_SANITIZE=1: skipping the sanitizer build"
