@@ -1,10 +1,14 @@
-// The fused AVX2 coding kernel against the portable BLAS path and the plain
-// reference: same atoms, same values, same fallbacks.
+// The fused AVX2 coding kernel and the portable BLAS path against the plain
+// reference and against codes derived here from double-precision similarities:
+// same atoms, same values, same fallbacks. Without AVX2+FMA the fused kernel
+// does not exist (SparseCoder falls back to the BLAS path) and its tests skip.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "kernels/coding_kernel.h"
 #include "smt/stages/dictionary.h"
 #include "smt/stages/sparse_coder.h"
 
@@ -58,44 +62,122 @@ std::vector<float> similarities(const std::vector<float>& x, int n, const smt::D
   return s;
 }
 
+// The codes docs/algorithm.md step 6 defines, checked from the test's own
+// double-precision similarities (independent of both coder paths and of
+// encode_reference): vector quantisation keeps the argmax atom; threshold
+// coding keeps, in ascending order, every atom whose cosine reaches t, or the
+// argmax flagged as a fallback when none does; binary values are 1/count,
+// variable ones the cosines divided by their sum. Scores within
+// kTieTolerance of the threshold or of the best score may go either way.
+void expect_codes_from_similarities(const smt::PatchCodes& c, const std::vector<float>& sims,
+                                    int k, double threshold, smt::CodeValues values) {
+  const bool vq = threshold >= 1.0;
+  const float t = static_cast<float>(threshold);
+  for (int p = 0; p < c.num_patches(); ++p) {
+    const float* s = sims.data() + static_cast<std::size_t>(p) * k;
+    const float best = *std::max_element(s, s + k);
+    const auto count = static_cast<int>(c.end(p) - c.begin(p));
+    ASSERT_GE(count, 1) << "patch " << p;
+    for (auto e = c.begin(p); e + 1 < c.end(p); ++e)
+      ASSERT_LT(c.atoms[e], c.atoms[e + 1]) << "patch " << p << ": atoms not ascending";
+    if (vq || c.fallback[p]) {
+      ASSERT_EQ(count, 1) << "patch " << p;
+      EXPECT_GE(s[c.atoms[c.begin(p)]], best - kTieTolerance) << "patch " << p << ": not the argmax";
+      EXPECT_FLOAT_EQ(c.value(p, c.begin(p)), 1.0f) << "patch " << p;
+      if (!vq) {
+        EXPECT_LT(best, t + kTieTolerance) << "patch " << p << ": fallback with an atom over t";
+      }
+      continue;
+    }
+    // Threshold coding with atoms over t.
+    std::vector<bool> in_code(k, false);
+    double sum = 0;
+    for (auto e = c.begin(p); e < c.end(p); ++e) {
+      in_code[c.atoms[e]] = true;
+      sum += s[c.atoms[e]];
+      EXPECT_GE(s[c.atoms[e]], t - kTieTolerance) << "patch " << p << ", atom " << c.atoms[e];
+    }
+    for (int a = 0; a < k; ++a) {
+      if (s[a] >= t + kTieTolerance) {
+        EXPECT_TRUE(in_code[a]) << "patch " << p << " misses atom " << a << " (cosine " << s[a]
+                                << ")";
+      }
+    }
+    for (auto e = c.begin(p); e < c.end(p); ++e) {
+      const double expected =
+          values == smt::CodeValues::kBinary || sum <= 0 ? 1.0 / count : s[c.atoms[e]] / sum;
+      EXPECT_NEAR(c.value(p, e), expected, 1e-4) << "patch " << p << ", atom " << c.atoms[e];
+    }
+  }
+}
+
 struct Case {
   int k, dim, n;
   double threshold;
   smt::CodeValues values;
 };
 
-class CodingKernel : public ::testing::TestWithParam<Case> {};
-
-TEST_P(CodingKernel, FusedEqualsBlasEqualsReference) {
-  const Case c = GetParam();
-  std::mt19937 rng(1234 + c.k + c.n);
-  smt::Dictionary dict(c.k, c.dim, random_unit_rows(c.k, c.dim, rng));
-  std::vector<float> x = random_unit_rows(c.n, c.dim, rng);
-  // A zero patch and an exact copy of the last atom exercise fallback and ties.
-  std::fill_n(x.begin(), c.dim, 0.0f);
-  std::copy_n(dict.atom(c.k - 1), c.dim, x.begin() + c.dim);
-  const auto sims = similarities(x, c.n, dict);
-  smt::SparseCoder fused(dict, c.threshold, c.values, true),
-      blas(dict, c.threshold, c.values, false);
-  EXPECT_FALSE(blas.fused());
-  smt::PatchCodes a, b;
-  smt::SparseCoder::Scratch sa, sb;
-  fused.encode(x.data(), c.n, a, sa);
-  blas.encode(x.data(), c.n, b, sb);
-  const smt::PatchCodes r = smt::encode_reference(dict, c.threshold, c.values, x.data(), c.n);
-  expect_same_codes(a, r, sims, c.k);
-  expect_same_codes(b, r, sims, c.k);
-  // The patch equal to the last atom picks it (padding copies never win).
-  EXPECT_EQ(a.atoms[a.begin(1)], c.threshold >= 1 ? c.k - 1 : a.atoms[a.begin(1)]);
-  for (int p = 0; p < c.n; ++p) {
-    double sum = 0;
-    for (auto e = a.begin(p); e < a.end(p); ++e) {
-      EXPECT_LT(a.atoms[e], c.k);
-      sum += a.value(p, e);
-    }
-    EXPECT_NEAR(sum, 1.0, 1e-5);
+class CodingKernel : public ::testing::TestWithParam<Case> {
+ protected:
+  // Random unit atoms and patches; patch 0 is zero (a fallback everywhere) and
+  // patch 1 an exact copy of the last atom (ties with the padding copies of
+  // atom 0 must not win).
+  void SetUp() override {
+    const Case c = GetParam();
+    std::mt19937 rng(1234 + c.k + c.n);
+    dict_ = smt::Dictionary(c.k, c.dim, random_unit_rows(c.k, c.dim, rng));
+    x_ = random_unit_rows(c.n, c.dim, rng);
+    std::fill_n(x_.begin(), c.dim, 0.0f);
+    std::copy_n(dict_.atom(c.k - 1), c.dim, x_.begin() + c.dim);
+    sims_ = similarities(x_, c.n, dict_);
   }
+
+  // Codes of one coder path, checked against encode_reference and against
+  // the similarities.
+  void check(bool allow_fused) {
+    const Case c = GetParam();
+    const smt::SparseCoder coder(dict_, c.threshold, c.values, allow_fused);
+    EXPECT_EQ(coder.fused(), allow_fused) << "the coder did not take the path under test";
+    smt::PatchCodes a;
+    smt::SparseCoder::Scratch scratch;
+    coder.encode(x_.data(), c.n, a, scratch);
+    ASSERT_EQ(a.num_patches(), c.n);
+    ASSERT_EQ(a.fallback.size(), static_cast<std::size_t>(c.n));
+    const smt::PatchCodes r = smt::encode_reference(dict_, c.threshold, c.values, x_.data(), c.n);
+    expect_same_codes(a, r, sims_, c.k);
+    expect_codes_from_similarities(a, sims_, c.k, c.threshold, c.values);
+    // The patch equal to the last atom has cosine 1 with it: under vector
+    // quantisation it is that atom alone, under threshold coding (t < 1) that
+    // atom is among the active ones.
+    const auto first = a.atoms.begin() + a.begin(1), last = a.atoms.begin() + a.end(1);
+    if (c.threshold >= 1) {
+      ASSERT_EQ(last - first, 1);
+      EXPECT_EQ(*first, c.k - 1);
+    } else {
+      EXPECT_EQ(a.fallback[1], 0);
+      EXPECT_NE(std::find(first, last, static_cast<std::uint16_t>(c.k - 1)), last);
+    }
+    for (int p = 0; p < c.n; ++p) {
+      double sum = 0;
+      for (auto e = a.begin(p); e < a.end(p); ++e) {
+        EXPECT_LT(a.atoms[e], c.k);
+        sum += a.value(p, e);
+      }
+      EXPECT_NEAR(sum, 1.0, 1e-5);
+    }
+  }
+
+  smt::Dictionary dict_;
+  std::vector<float> x_, sims_;
+};
+
+TEST_P(CodingKernel, FusedMatchesReference) {
+  if (!smt::kernel::fused_available())
+    GTEST_SKIP() << "no AVX2+FMA on this CPU: the fused kernel is not used";
+  check(true);
 }
+
+TEST_P(CodingKernel, BlasMatchesReference) { check(false); }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CodingKernel,
                          ::testing::Values(Case{700, 36, 53, 1.0, smt::CodeValues::kBinary},

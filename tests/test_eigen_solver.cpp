@@ -357,7 +357,7 @@ TEST(Projection, FitSatisfiesConstraintsAndTrace) {
         const auto l = stats.dense_l();
         smt::ProjectionReport rep;
         const smt::Projection proj =
-            smt::Projection::fit(stats, d, skip, 1e-10, method, quiet(), &rep);
+            smt::Projection::fit(std::move(stats), d, skip, 1e-10, method, quiet(), &rep);
         EXPECT_EQ(proj.dict_size(), k);
         EXPECT_EQ(proj.embed_dim(), d);
         EXPECT_EQ(rep.active_atoms, used);
@@ -406,7 +406,7 @@ TEST(Projection, EmbedIsNormalisedPAlpha) {
   const int k = 40, used = 35, d = 4;
   smt::SmtStatistics stats = make_stats(k, used, false, -1, 9);
   const smt::Projection proj =
-      smt::Projection::fit(stats, d, 1, 1e-6, smt::EigenMethod::kDense, quiet(), nullptr);
+      smt::Projection::fit(std::move(stats), d, 1, 1e-6, smt::EigenMethod::kDense, quiet(), nullptr);
   auto codes = make_codes(1, 3, 3, used, false, 10)[0];
   // A patch whose atoms are all unused embeds to zero, not NaN.
   codes.atoms[codes.begin(4)] = static_cast<std::uint16_t>(used + 1);
@@ -435,21 +435,21 @@ TEST(Projection, TooFewActiveAtomsThrows) {
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       // skip + d == active atoms: not enough.
-      EXPECT_THROW(smt::Projection::fit(stats, used - 1, 1, 1e-8, smt::EigenMethod::kDense, quiet(),
+      EXPECT_THROW(smt::Projection::fit(std::move(stats), used - 1, 1, 1e-8, smt::EigenMethod::kDense, quiet(),
                                         nullptr),
                    smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       EXPECT_THROW(
-          smt::Projection::fit(stats, used, 2, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
+          smt::Projection::fit(std::move(stats), used, 2, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
           smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       smt::ProjectionReport rep;
       EXPECT_NO_THROW(
-          smt::Projection::fit(stats, used - 2, 1, 1e-8, smt::EigenMethod::kDense, quiet(), &rep));
+          smt::Projection::fit(std::move(stats), used - 2, 1, 1e-8, smt::EigenMethod::kDense, quiet(), &rep));
       EXPECT_EQ(rep.active_atoms, used);
     }
   }

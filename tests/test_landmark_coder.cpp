@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
-#include <random>
 #include <set>
 
 #include "smt/core/context.h"
-#include "smt/stages/dictionary.h"
 #include "smt/core/error.h"
+#include "smt/core/rng.h"
 #include "smt/demo/landmark_coder.h"
+#include "smt/stages/dictionary.h"
 #include "smt/stages/sparse_coder.h"
 
 namespace {
@@ -26,16 +26,21 @@ smt::Context quiet() {
   return ctx;
 }
 
+// Uniform in [lo, hi), the numbers std::uniform_real_distribution gives.
+double uniform(smt::Rng& rng, double lo, double hi) {
+  return rng.uniform01() * (hi - lo) + lo;
+}
+
 double cross(smt::Point2 o, smt::Point2 a, smt::Point2 b) {
   return (a.x - o.x) * (b.y - o.y) - (a.y - o.y) * (b.x - o.x);
 }
 
 TEST(CircleLandmarks, CodesInterpolateBetweenNeighbours) {
   const smt::CircleLandmarks lm(60);
-  std::mt19937_64 rng(1);
-  std::uniform_real_distribution<double> u(-10.0, 10.0);
+  smt::Rng rng(1);
+  const auto u = [&rng] { return uniform(rng, -10.0, 10.0); };
   for (int i = 0; i < 2000; ++i) {
-    const double theta = u(rng);
+    const double theta = u();
     const smt::LandmarkCode c = lm.code(theta);
     ASSERT_EQ(c.count, 2);
     EXPECT_EQ(c.atoms[1], (c.atoms[0] + 1) % 60);
@@ -110,12 +115,12 @@ void check_triangulation(const smt::PlanarLandmarks& lm) {
 }
 
 void check_codes(const smt::PlanarLandmarks& lm, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> u(-1.2, 1.2);
+  smt::Rng rng(seed);
+  const auto u = [&rng] { return uniform(rng, -1.2, 1.2); };
   const auto& p = lm.landmarks();
   int inside = 0, outside = 0;
   for (int i = 0; i < 4000; ++i) {
-    const smt::Point2 x{u(rng), u(rng)};
+    const smt::Point2 x{u(), u()};
     const smt::LandmarkCode c = lm.code(x);
     ASSERT_GE(c.count, 2);
     ASSERT_LE(c.count, 3);
@@ -162,11 +167,11 @@ TEST(PlanarLandmarks, RingLayoutTriangulationAndCodes) {
   // The hull of the ring layout hugs the unit circle: points of the disk
   // outside it are rare (boundary ring of about 60 at K = 300).
   const smt::PlanarLandmarks lm(smt::disk_ring_layout(300));
-  std::mt19937_64 rng(3);
-  std::uniform_real_distribution<double> u(0.0, 1.0);
+  smt::Rng rng(3);
+  const auto u = [&rng] { return uniform(rng, 0.0, 1.0); };
   int out = 0;
   for (int i = 0; i < 20000; ++i) {
-    const double r = std::sqrt(u(rng)), a = kTwoPi * u(rng);
+    const double r = std::sqrt(u()), a = kTwoPi * u();
     out += lm.locate({r * std::cos(a), r * std::sin(a)}) < 0;
   }
   EXPECT_LT(out, 20000 * 0.005);
@@ -176,10 +181,10 @@ TEST(PlanarLandmarks, KMeansAndRandomLayouts) {
   const smt::PlanarLandmarks km(smt::disk_kmeans_layout(120, 12000, 30, 5, quiet()));
   check_triangulation(km);
   check_codes(km, 11);
-  std::mt19937_64 rng(4);
-  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  smt::Rng rng(4);
+  const auto u = [&rng] { return uniform(rng, -1.0, 1.0); };
   std::vector<smt::Point2> pts(200);
-  for (auto& p : pts) p = {u(rng), 0.5 * u(rng)};
+  for (auto& p : pts) p = {u(), 0.5 * u()};
   const smt::PlanarLandmarks random(pts);
   check_triangulation(random);
   check_codes(random, 12);

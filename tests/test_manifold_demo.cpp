@@ -10,11 +10,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numbers>
-#include <random>
 #include <string>
 
 #include "smt/core/error.h"
+#include "smt/core/rng.h"
 #include "smt/demo/manifold_demo.h"
+#include "smt/demo/numerics.h"
 #include "smt/demo/plot.h"
 #include "smt/demo/png_image.h"
 #include "test_util.h"
@@ -32,10 +33,9 @@ smt::Context quiet(std::uint64_t seed = 0) {
 
 TEST(CanonicalCorrelations, KnownAngles) {
   const int n = 50;
-  std::mt19937_64 rng(2);
-  std::normal_distribution<double> g(0.0, 1.0);
+  smt::Rng rng(2);
   std::vector<double> a(n * 3), b(n * 3);
-  for (double& x : a) x = g(rng);
+  for (double& x : a) x = rng.normal();
   // b: an invertible mix of a's columns -> same span, all correlations 1.
   for (int i = 0; i < n; ++i) {
     b[i] = a[i] + 2 * a[n + i];

@@ -1,15 +1,15 @@
 #include "smt/demo/landmark_coder.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <numbers>
-#include <random>
 #include <set>
 #include <utility>
 
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
+#include "smt/core/rng.h"
 
 namespace smt {
 
@@ -167,30 +167,29 @@ std::vector<Point2> disk_kmeans_layout(int size, int samples, int iterations, st
   SMT_CHECK(samples >= size, "disk k-means layout: ", samples, " samples for ", size,
             " centres; use at least as many samples as centres");
   SMT_CHECK(iterations >= 0, "disk k-means layout: negative iteration count");
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Rng rng(seed);
   std::vector<Point2> x(samples);
   for (Point2& p : x) {
-    const double r = std::sqrt(unit(rng)), a = kTwoPi * unit(rng);
+    const double r = std::sqrt(rng.uniform01()), a = kTwoPi * rng.uniform01();
     p = {r * std::cos(a), r * std::sin(a)};
   }
   std::vector<Point2> c(x.begin(), x.begin() + size);
   std::vector<int> owner(samples);
   const int threads = ctx.num_threads();
   for (int it = 0; it < iterations; ++it) {
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int i = 0; i < samples; ++i) {
-      double best = 1e300;
-      int arg = 0;
-      for (int k = 0; k < size; ++k) {
-        const double dx = x[i].x - c[k].x, dy = x[i].y - c[k].y, d = dx * dx + dy * dy;
-        if (d < best) {
-          best = d;
-          arg = k;
-        }
-      }
-      owner[i] = arg;
-    }
+    parallel_for(threads, 0, static_cast<std::size_t>(samples), Schedule::fixed(),
+                 [&](std::size_t i) {
+                   double best = 1e300;
+                   int arg = 0;
+                   for (int k = 0; k < size; ++k) {
+                     const double dx = x[i].x - c[k].x, dy = x[i].y - c[k].y, d = dx * dx + dy * dy;
+                     if (d < best) {
+                       best = d;
+                       arg = k;
+                     }
+                   }
+                   owner[i] = arg;
+                 });
     std::vector<double> sx(size, 0.0), sy(size, 0.0);
     std::vector<int> n(size, 0);
     for (int i = 0; i < samples; ++i) {

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <memory>
 
-#include "smt/io/atomic_file.h"
 #include "smt/core/error.h"
+#include "smt/io/atomic_file.h"
 
 namespace smt {
 

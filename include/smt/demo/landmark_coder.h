@@ -96,7 +96,7 @@ class PlanarLandmarks {
   std::vector<std::uint32_t> cell_start_, cell_tri_;
 };
 
-// The engine's thresholded coding (SMT-NOTES step 6) on low-dimensional
+// The engine's thresholded coding (docs/algorithm.md; stages/sparse_coder.h) on low-dimensional
 // points, for comparison with landmark interpolation: cosine similarity needs
 // unit vectors, so points are lifted onto a sphere. Angles theta -> (cos, sin)
 // exactly; planar points x (|x| <= 1) -> (x, sqrt(R^2 - |x|^2)) / R, the

@@ -1,9 +1,10 @@
-// The synthetic-manifold check of paper 1 (figure 2; SMT-NOTES "The synthetic
+// The synthetic-manifold check of paper 1 (figure 2; docs/algorithm.md, "synthetic
 // check"): points on the unit circle or the unit disk, coded against
 // landmarks, neighbourhood from time along smooth random trajectories, SMT
 // fitted with the library's sequence statistics and eigen solver. The rows of
 // P, drawn as functions over the manifold, should be its low-frequency
-// harmonics; this module measures how well they are and draws the figures.
+// harmonics; this module runs the check (the measurements are in
+// harmonic_analysis.h and numerics.h, the figures in demo_figures.h).
 #pragma once
 
 #include <memory>
@@ -57,7 +58,7 @@ struct ManifoldDemoOptions {
 // throws smt::Error naming the option.
 ManifoldDemoOptions resolved(const ManifoldDemoOptions& options);
 
-class ManifoldCoder;  // turns points of the manifold into codes
+class ManifoldCoder;  // turns points of the manifold into codes (manifold_coder.h)
 
 struct ManifoldDemoResult {
   ManifoldDemoOptions options;  // resolved
@@ -82,7 +83,7 @@ struct ManifoldDemoResult {
   std::vector<int> radial_sign_changes;
   std::vector<double> laplacian_ratio;  // predicted lambda_j / lambda_1 of the Laplacian
   // Functions (1-based) that are zero on the whole evaluation grid: null
-  // directions of the codes, not harmonics (see manifold_demo.cpp).
+  // directions of the codes, not harmonics (see harmonic_analysis.cpp).
   std::vector<int> vanishing;
   nlohmann::json metrics;
   bool checks_passed = false;
@@ -103,31 +104,5 @@ void write_manifold_demo(const ManifoldDemoResult& result, const std::string& di
 // the manifold (the circle uses their angle): n x d, row-major.
 std::vector<double> evaluate_functions(const ManifoldDemoResult& result,
                                        const std::vector<Point2>& points);
-
-// ------------------------------------------------------------ measurements
-
-// Canonical correlations (descending) between the column spans of a (n x ka)
-// and b (n x kb), both column-major, n >= ka, kb: cosines of the principal
-// angles, via QR of each and the singular values of Q_a^T Q_b.
-std::vector<double> canonical_correlations(const std::vector<double>& a, int ka,
-                                           const std::vector<double>& b, int kb, int n);
-
-// Angular spectrum of a function on a polar grid: values[i * n_angles + j] at
-// radius r_i (weights w_i, e.g. r_i dr for area) and angle 2 pi j / n_angles.
-struct AngularSpectrum {
-  std::vector<double> energy;  // per m = 0 .. n_angles/2 - 1, weighted
-  double total = 0;            // all energy (Parseval), weighted
-  int dominant = 0;
-  double purity = 0;            // energy[dominant] / total
-  std::vector<double> profile;  // signed radial profile at the dominant m
-  int sign_changes = 0;         // of the profile (entries under 5% of its max ignored)
-};
-AngularSpectrum angular_spectrum(const std::vector<double>& values, int n_radii, int n_angles,
-                                 const std::vector<double>& radius_weights);
-
-// n-th positive zero of the derivative of the Bessel function J_m (n >= 1;
-// for m = 0 the trivial zero at 0 is not counted): the Neumann eigenvalues
-// of the unit disk are its squares.
-double bessel_derivative_zero(int m, int n);
 
 }  // namespace smt
