@@ -297,3 +297,30 @@ TEST(DataSplit, ValidationHoldsOutABalancedDisjointSubset) {
 }
 
 }  // namespace
+
+namespace {
+
+// A corrupt entry of the training-code cache is found inside the parallel
+// feature loop; the error must reach the caller (before parallel_for it
+// ended the process through std::terminate).
+TEST(FeatureEncoder, ErrorInsideTheParallelLoopReachesTheCaller) {
+  const Images train = make_images(40, 14);
+  smt::Estimator est(small_config());
+  est.fit(train.view());
+  const smt::ImageSet set = smt::to_image_set(train.view(), "train");
+  smt::TrainCodes cache;
+  cache.valid = true;
+  smt::PatchCodes one_patch;
+  one_patch.offsets = {0, 1};
+  one_patch.atoms = {3};
+  for (int i = 0; i < 40; ++i) cache.images.emplace_back(one_patch);
+  smt::Context ctx;
+  ctx.threads = 2;
+  std::vector<float> f(40 * est.feature_dim());
+  smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(est.model()));
+  const std::string msg = smt::testing::error_of(
+      [&] { encoder.encode(set, false, 0, 40, f.data(), ctx, &cache); });
+  EXPECT_NE(msg.find("cached codes of image 0"), std::string::npos) << msg;
+}
+
+}  // namespace

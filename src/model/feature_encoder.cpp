@@ -17,6 +17,20 @@ void code_image(const PatchSource& src, const SparseCoder& coder, std::size_t i,
   coder.encode(buffers.patches.data(), src.patches_per_image(), out, buffers.coder);
 }
 
+namespace {
+
+// Codes kept from the fit must fit this model before they are embedded.
+void check_cached_codes(const PatchCodes& codes, std::size_t image, int patches, int atoms) {
+  SMT_CHECK(codes.num_patches() == patches, "cached codes of image ", image, " hold ",
+            codes.num_patches(), " patches but the model's images have ", patches,
+            "; the code cache does not belong to this model");
+  for (std::uint16_t a : codes.atoms)
+    SMT_CHECK(a < atoms, "cached codes of image ", image, " use atom ", a, " of a ", atoms,
+              "-atom dictionary; the code cache does not belong to this model");
+}
+
+}  // namespace
+
 FeatureEncoder::FeatureEncoder(std::shared_ptr<const SmtModel> model)
     : model_(std::move(model)),
       extractor_(model_->extractor()),
@@ -44,6 +58,7 @@ void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin
       [&](Worker& w, std::size_t i) {
         if (use_cache && i < cached->images.size()) {
           cached->images[i].unpack(w.codes);
+          check_cached_codes(w.codes, i, extractor_.num_patches(), model.projection.dict_size());
         } else {
           code_image(src, coder_, i, w.buffers, w.codes);
         }
