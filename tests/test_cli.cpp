@@ -185,7 +185,7 @@ void write_dataset(const std::string& dir, int n_train = 60, int n_test = 20, in
 // on a noisy grey background with a random colour cast per image.
 std::string cifar_records(int n, std::uint32_t seed) {
   static constexpr std::uint8_t kColours[10][3] = {
-      {230, 40, 40}, {40, 200, 40},  {40, 60, 230}, {230, 220, 40}, {220, 40, 220},
+      {230, 40, 40},  {40, 200, 40},  {40, 60, 230}, {230, 220, 40},  {220, 40, 220},
       {40, 220, 220}, {250, 140, 30}, {140, 60, 20}, {150, 150, 250}, {250, 250, 250}};
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> noise(0, 30), cast(0, 40), jitter(-1, 1);

@@ -69,8 +69,8 @@ std::vector<float> similarities(const std::vector<float>& x, int n, const smt::D
 // argmax flagged as a fallback when none does; binary values are 1/count,
 // variable ones the cosines divided by their sum. Scores within
 // kTieTolerance of the threshold or of the best score may go either way.
-void expect_codes_from_similarities(const smt::PatchCodes& c, const std::vector<float>& sims,
-                                    int k, double threshold, smt::CodeValues values) {
+void expect_codes_from_similarities(const smt::PatchCodes& c, const std::vector<float>& sims, int k,
+                                    double threshold, smt::CodeValues values) {
   const bool vq = threshold >= 1.0;
   const float t = static_cast<float>(threshold);
   for (int p = 0; p < c.num_patches(); ++p) {
@@ -82,7 +82,8 @@ void expect_codes_from_similarities(const smt::PatchCodes& c, const std::vector<
       ASSERT_LT(c.atoms[e], c.atoms[e + 1]) << "patch " << p << ": atoms not ascending";
     if (vq || c.fallback[p]) {
       ASSERT_EQ(count, 1) << "patch " << p;
-      EXPECT_GE(s[c.atoms[c.begin(p)]], best - kTieTolerance) << "patch " << p << ": not the argmax";
+      EXPECT_GE(s[c.atoms[c.begin(p)]], best - kTieTolerance)
+          << "patch " << p << ": not the argmax";
       EXPECT_FLOAT_EQ(c.value(p, c.begin(p)), 1.0f) << "patch " << p;
       if (!vq) {
         EXPECT_LT(best, t + kTieTolerance) << "patch " << p << ": fallback with an atom over t";
@@ -177,7 +178,9 @@ TEST_P(CodingKernel, FusedMatchesReference) {
   check(true);
 }
 
-TEST_P(CodingKernel, BlasMatchesReference) { check(false); }
+TEST_P(CodingKernel, BlasMatchesReference) {
+  check(false);
+}
 
 INSTANTIATE_TEST_SUITE_P(Shapes, CodingKernel,
                          ::testing::Values(Case{700, 36, 53, 1.0, smt::CodeValues::kBinary},

@@ -1,4 +1,4 @@
-// Generalized symmetric eigenproblem L u = lambda B u (pipeline step 9) on
+// Generalized symmetric eigenproblem L u = lambda B u (docs/algorithm.md step 9) on
 // problems with known structure, checked without LAPACK: B-orthonormality,
 // U^T L U = diag(lambda), residuals, the known null vector, and agreement of
 // the dense and subspace methods. Then Projection::fit end to end on
@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "smt/core/context.h"
-#include "smt/stages/eigen_solver.h"
 #include "smt/core/error.h"
+#include "smt/stages/eigen_solver.h"
 #include "smt/stages/projection.h"
 #include "smt/stages/sparse_coder.h"
 #include "smt/stages/statistics.h"
@@ -405,8 +405,8 @@ TEST(Projection, FitSatisfiesConstraintsAndTrace) {
 TEST(Projection, EmbedIsNormalisedPAlpha) {
   const int k = 40, used = 35, d = 4;
   smt::SmtStatistics stats = make_stats(k, used, false, -1, 9);
-  const smt::Projection proj =
-      smt::Projection::fit(std::move(stats), d, 1, 1e-6, smt::EigenMethod::kDense, quiet(), nullptr);
+  const smt::Projection proj = smt::Projection::fit(std::move(stats), d, 1, 1e-6,
+                                                    smt::EigenMethod::kDense, quiet(), nullptr);
   auto codes = make_codes(1, 3, 3, used, false, 10)[0];
   // A patch whose atoms are all unused embeds to zero, not NaN.
   codes.atoms[codes.begin(4)] = static_cast<std::uint16_t>(used + 1);
@@ -435,21 +435,21 @@ TEST(Projection, TooFewActiveAtomsThrows) {
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       // skip + d == active atoms: not enough.
-      EXPECT_THROW(smt::Projection::fit(std::move(stats), used - 1, 1, 1e-8, smt::EigenMethod::kDense, quiet(),
-                                        nullptr),
+      EXPECT_THROW(smt::Projection::fit(std::move(stats), used - 1, 1, 1e-8,
+                                        smt::EigenMethod::kDense, quiet(), nullptr),
                    smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
-      EXPECT_THROW(
-          smt::Projection::fit(std::move(stats), used, 2, 1e-8, smt::EigenMethod::kDense, quiet(), nullptr),
-          smt::Error);
+      EXPECT_THROW(smt::Projection::fit(std::move(stats), used, 2, 1e-8, smt::EigenMethod::kDense,
+                                        quiet(), nullptr),
+                   smt::Error);
     }
     {
       smt::SmtStatistics stats = make_stats(k, used, one_hot, 1, 11);
       smt::ProjectionReport rep;
-      EXPECT_NO_THROW(
-          smt::Projection::fit(std::move(stats), used - 2, 1, 1e-8, smt::EigenMethod::kDense, quiet(), &rep));
+      EXPECT_NO_THROW(smt::Projection::fit(std::move(stats), used - 2, 1, 1e-8,
+                                           smt::EigenMethod::kDense, quiet(), &rep));
       EXPECT_EQ(rep.active_atoms, used);
     }
   }

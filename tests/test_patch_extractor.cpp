@@ -1,4 +1,4 @@
-// Property tests of PatchExtractor (pipeline steps 2-3) against a naive
+// Property tests of PatchExtractor (docs/algorithm.md steps 2-3) against a naive
 // double-precision reference: grid sizes, patch contents and ordering,
 // context-mean removal for every window size, flips, multi-channel layout.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Property tests of the blocked SparseCoder (pipeline step 6) against
+// Property tests of the blocked SparseCoder (docs/algorithm.md step 6) against
 // encode_reference and against a direct double-precision definition:
 // identical atoms, values and fallback flags for vector quantisation, binary
 // and variable thresholded codes, with K not a multiple of the 256-atom tile.
@@ -10,8 +10,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/stages/dictionary.h"
 #include "smt/core/error.h"
+#include "smt/stages/dictionary.h"
 #include "smt/stages/sparse_coder.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// Property tests of MomentAccumulator and Whitener (pipeline step 4) on
+// Property tests of MomentAccumulator and Whitener (docs/algorithm.md step 4) on
 // random correlated data: moments against a direct double computation,
 // mergeability, the whitening identity W (Sigma + tau I) W = I, and apply().
 #include <gtest/gtest.h>

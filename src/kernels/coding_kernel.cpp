@@ -11,9 +11,9 @@ namespace smt::kernel {
 namespace {
 
 constexpr int kPatchBlock = 6;  // patches per register block
-// Atoms per chunk: the chunk's panels stay in L2 (512 KB per core here) while
-// every patch block of the image streams past them. A chunk larger than L2
-// (2048 atoms x 108 dims = 864 KB) cost ~9 % at CIFAR's density.
+// Atoms per chunk: the chunk's panels stay in L2 (sized for 512 KB per core)
+// while every patch block of the image streams past them; a chunk larger than
+// L2 (2048 atoms x 108 dims = 864 KB) is measurably slower at CIFAR's density.
 constexpr std::size_t kChunkBytes = 224 * 1024;
 
 int atom_chunk(int dim) {
@@ -160,7 +160,7 @@ __attribute__((target("avx2,fma"))) void fused_argmax(const PackedAtoms& A, cons
 }
 
 // Thresholded coding: only the compare + movemask per patch and 16 atoms;
-// no argmax in the inner loop (it cost ~10 % at CIFAR's density).
+// no argmax in the inner loop (measurably slower at CIFAR's density).
 __attribute__((target("avx2,fma"))) void fused_threshold(
     const PackedAtoms& A, const float* x, int n, int n_pad, float threshold,
     std::vector<std::pair<std::uint16_t, float>>* active) {

@@ -138,7 +138,7 @@ double estimate_largest(int n, const double* c, Rng rng) {
 }
 
 // Tolerances at or above this run the subspace products in single precision
-// (ssymm runs at 2.1x dsymm here: 176 vs 83 GFLOP/s for 8192^2 x 800): C is
+// (ssymm runs at about twice the rate of dsymm; BENCHMARKS.md): C is
 // rounded to float once (relative change 6e-8, far below the tolerance) and
 // the products' rounding floors the residual near 5e-7 (measured on the
 // CIFAR-10 problem), 20x under it. Smaller tolerances keep double.
@@ -230,8 +230,8 @@ void rayleigh_ritz(int n, int p, const StandardMatrix& c, std::vector<double>& q
 // Returns false (out untouched) when it has not converged within max_iter
 // steps; cmat then holds C in double again (rounded to float when the single
 // precision path ran), so the caller can fall back to the dense solver.
-// Degree 4 measured fastest on the CIFAR-10 problem (8192 atoms, 400 pairs,
-// tol 1e-7): 24 s in 4 steps, against 31 s at degree 6 and 26 s at degree 3.
+// Degree 4 measured fastest on the CIFAR-10 problem, ahead of degrees 3 and 6
+// (BENCHMARKS.md).
 constexpr int kChebyshevDegree = 4;
 
 bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, double tol,

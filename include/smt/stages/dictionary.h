@@ -1,4 +1,4 @@
-// The dictionary Phi of K unit-norm atoms (pipeline step 5): greedy
+// The dictionary Phi of K unit-norm atoms (docs/algorithm.md step 5): greedy
 // cosine-threshold selection of training patches, or spherical k-means.
 #pragma once
 

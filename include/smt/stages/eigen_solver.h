@@ -1,5 +1,5 @@
 // Smallest eigenpairs of the generalized symmetric problem L u = lambda B u
-// (pipeline step 9), B symmetric positive definite (V + eps I).
+// (docs/algorithm.md step 9), B symmetric positive definite (V + eps I).
 #pragma once
 
 #include <string>

@@ -1,4 +1,4 @@
-// Patch extraction with per-image context-mean removal (pipeline steps 2-3).
+// Patch extraction with per-image context-mean removal (docs/algorithm.md steps 2-3).
 #pragma once
 
 #include <cstdint>

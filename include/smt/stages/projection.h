@@ -1,4 +1,4 @@
-// The embedding map P (pipeline steps 9-10): rows are the generalized
+// The embedding map P (docs/algorithm.md steps 9-10): rows are the generalized
 // eigenvectors of L u = lambda (V + eps I) u with the smallest eigenvalues
 // after `skip`; beta_p = P alpha_p / ||P alpha_p||.
 #pragma once

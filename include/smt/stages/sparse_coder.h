@@ -1,4 +1,4 @@
-// Sparse codes of whitened patches against the dictionary (pipeline step 6),
+// Sparse codes of whitened patches against the dictionary (docs/algorithm.md step 6),
 // computed as blocked matrix products whose tiles are thresholded while hot in
 // cache: the full atoms x patches similarity matrix never exists.
 #pragma once

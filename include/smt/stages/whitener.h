@@ -1,5 +1,5 @@
 // ZCA whitening of patch vectors with tolerance tau, then L2 normalisation
-// (pipeline step 4): x <- W x / ||W x||, W = (Sigma + tau I)^(-1/2).
+// (docs/algorithm.md step 4): x <- W x / ||W x||, W = (Sigma + tau I)^(-1/2).
 #pragma once
 
 #include <cstdint>
