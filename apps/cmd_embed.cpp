@@ -11,11 +11,11 @@ namespace smt_cli {
 
 namespace {
 
-class EmbedCommand : public Command {
+class EmbedCommand : public Subcommand {
  public:
   explicit EmbedCommand(CLI::App& app) {
     cmd_ = app.add_subcommand("embed", "apply a saved model to a split, write features (.npy)");
-    add_param_options(cmd_, o_, false);
+    add_param_options(cmd_, o_, Command::kEmbed);
     add_data_option(cmd_, o_);
     cmd_->add_option("--model", model_path_, "model file to read")
         ->required()
@@ -68,7 +68,7 @@ class EmbedCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_embed_command(CLI::App& app) {
+std::unique_ptr<Subcommand> make_embed_command(CLI::App& app) {
   return std::make_unique<EmbedCommand>(app);
 }
 

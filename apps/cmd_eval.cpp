@@ -11,11 +11,11 @@ namespace smt_cli {
 
 namespace {
 
-class EvalCommand : public Command {
+class EvalCommand : public Subcommand {
  public:
   explicit EvalCommand(CLI::App& app) {
     cmd_ = app.add_subcommand("eval", "evaluate a saved model with the weighted k-NN");
-    add_param_options(cmd_, o_, true);
+    add_param_options(cmd_, o_, Command::kEval);
     add_data_option(cmd_, o_);
     cmd_->add_option("--model", model_path_, "model file to read")
         ->required()
@@ -59,7 +59,7 @@ class EvalCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_eval_command(CLI::App& app) {
+std::unique_ptr<Subcommand> make_eval_command(CLI::App& app) {
   return std::make_unique<EvalCommand>(app);
 }
 

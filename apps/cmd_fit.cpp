@@ -11,11 +11,11 @@ namespace smt_cli {
 
 namespace {
 
-class FitCommand : public Command {
+class FitCommand : public Subcommand {
  public:
   explicit FitCommand(CLI::App& app) {
     cmd_ = app.add_subcommand("fit", "fit a model on the training split and save it");
-    add_param_options(cmd_, o_, true);
+    add_param_options(cmd_, o_, Command::kFit);
     add_data_option(cmd_, o_);
     cmd_->add_option("--model", model_path_, "model file to write")->required();
     cmd_->add_option("--metrics", o_.metrics_file, "write timings as JSON here");
@@ -53,7 +53,7 @@ class FitCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_fit_command(CLI::App& app) {
+std::unique_ptr<Subcommand> make_fit_command(CLI::App& app) {
   return std::make_unique<FitCommand>(app);
 }
 

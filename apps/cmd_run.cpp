@@ -14,13 +14,13 @@ namespace smt_cli {
 
 namespace {
 
-class RunCommand : public Command {
+class RunCommand : public Subcommand {
  public:
   explicit RunCommand(CLI::App& app) {
     cmd_ = app.add_subcommand("run",
                               "fit on the training split, embed train and test, "
                               "evaluate with the weighted k-NN");
-    add_param_options(cmd_, o_, true);
+    add_param_options(cmd_, o_, Command::kRun);
     add_data_option(cmd_, o_);
     cmd_->add_option("--metrics", o_.metrics_file, "write results and timings as JSON here");
   }
@@ -69,7 +69,7 @@ class RunCommand : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_run_command(CLI::App& app) {
+std::unique_ptr<Subcommand> make_run_command(CLI::App& app) {
   return std::make_unique<RunCommand>(app);
 }
 

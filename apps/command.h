@@ -16,17 +16,17 @@
 
 namespace smt_cli {
 
-class Command {
+class Subcommand {
  public:
-  virtual ~Command() = default;
+  virtual ~Subcommand() = default;
   virtual bool selected() const = 0;
   virtual int run() const = 0;  // throws smt::Error
 };
 
-std::unique_ptr<Command> make_run_command(CLI::App& app);
-std::unique_ptr<Command> make_fit_command(CLI::App& app);
-std::unique_ptr<Command> make_embed_command(CLI::App& app);
-std::unique_ptr<Command> make_eval_command(CLI::App& app);
+std::unique_ptr<Subcommand> make_run_command(CLI::App& app);
+std::unique_ptr<Subcommand> make_fit_command(CLI::App& app);
+std::unique_ptr<Subcommand> make_embed_command(CLI::App& app);
+std::unique_ptr<Subcommand> make_eval_command(CLI::App& app);
 
 // Helpers the commands share.
 // The run context of a resolved configuration: threads (also applied to

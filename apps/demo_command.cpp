@@ -2,23 +2,100 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <map>
 #include <string>
 
+#include "cli_params.h"
 #include "smt/core/context.h"
 #include "smt/core/error.h"
+#include "smt/core/param_table.h"
 #include "smt/demo/manifold_demo.h"
 
 namespace smt_cli {
 
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr smt::ParamScope kModel = smt::ParamScope::kModel;
+constexpr smt::ParamScope kRun = smt::ParamScope::kRun;
+
+// The demo's own settings, besides the ones of the fit.
+struct DemoRunOptions {
+  std::uint64_t seed = 0;
+  int threads = 0;  // 0: all cores
+  int panel = 120;  // functions.png: pixels per panel
+};
+
+// The parameters of the fit; the defaults are ManifoldDemoOptions' member
+// initialisers. resolved() (demo_options.cpp) checks what depends on the
+// manifold or on several parameters.
+const smt::ParamTable<smt::ManifoldDemoOptions>& demo_params() {
+  using O = smt::ManifoldDemoOptions;
+  static const smt::ParamTable<O> table = [] {
+    smt::ParamTable<O> t;
+    t.integer("dict-size", &O::dict_size, 3, 65536, kModel, "landmarks K");
+    t.integer("embed-dim", &O::embed_dim, 1, 65535, kModel, "embedding functions kept, d");
+    t.integer("skip", &O::skip, 0, 65535, kModel,
+              "smallest eigenvectors skipped (1: the constant)");
+    t.integer("trajectories", &O::trajectories, 1, 1e8, kModel, "number of random trajectories");
+    t.integer("steps", &O::steps, 3, 1e8, kModel, "time steps per trajectory");
+    t.real("step-size", &O::step_size, 0, kInf, kModel,
+           "RMS step per time step, in landmark spacings");
+    t.real("smoothness", &O::smoothness, 0, 1, kModel,
+           "velocity autocorrelation of the trajectories in [0, 1); 0 = plain random walk");
+    t.choice<smt::Operator>("operator", &O::op,
+                            {{"two", smt::Operator::kSecond}, {"one", smt::Operator::kFirst}},
+                            kModel, "temporal operator: second or first derivative");
+    t.integer("neighborhood", &O::neighborhood, -1, 1e8, kModel,
+              "temporal half-window in steps; -1 = whole trajectory");
+    t.choice<smt::LandmarkCoding>(
+        "coding", &O::coding,
+        {{"landmark", smt::LandmarkCoding::kInterpolate},
+         {"threshold", smt::LandmarkCoding::kThreshold}},
+        kModel,
+        "landmark: interpolation between nearest landmarks; threshold: the engine's "
+        "cosine-threshold coder on lifted points");
+    t.real("threshold", &O::threshold, 0, 1, kModel,
+           "threshold coding: cosine threshold; 0 = the one that activates the landmarks within "
+           "threshold-radius spacings");
+    t.real("threshold-radius", &O::threshold_radius, 0, kInf, kModel,
+           "threshold coding: activation radius in landmark spacings");
+    t.choice<smt::CodeValues>(
+        "code-values", &O::code_values,
+        {{"binary", smt::CodeValues::kBinary}, {"variable", smt::CodeValues::kVariable}}, kModel,
+        "threshold coding: 1 per active landmark or its cosine");
+    t.choice<smt::DiskLayout>(
+        "layout", &O::layout,
+        {{"rings", smt::DiskLayout::kRings}, {"kmeans", smt::DiskLayout::kKMeans}}, kModel,
+        "disk landmarks: rings (regular, boundary ring on the circle) or "
+        "kmeans");
+    t.real("v-reg", &O::v_reg, 0, kInf, kModel, "V + v_reg * trace(V)/K * I");
+    return t;
+  }();
+  return table;
+}
+
+const smt::ParamTable<DemoRunOptions>& demo_run_params() {
+  using O = DemoRunOptions;
+  static const smt::ParamTable<O> table = [] {
+    smt::ParamTable<O> t;
+    t.integer("panel", &O::panel, 32, 1024, kRun, "functions.png: panel size in pixels");
+    t.integer("seed", &O::seed, 0, 9007199254740992.0, kRun, "random seed");
+    t.integer("threads", &O::threads, 0, 4096, kRun, "threads; 0 = all cores");
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace
+
 struct DemoCommand::Options {
   std::string manifold;
   std::string out;
-  std::string op = "second", coding = "landmark", values = "binary", layout = "rings";
-  smt::ManifoldDemoOptions demo;
-  std::uint64_t seed = 0;
-  int threads = 0;
-  int panel = 120;
   bool quiet = false;
+  std::map<std::string, std::string> params;      // demo_params(), as given
+  std::map<std::string, std::string> run_params;  // demo_run_params(), as given
 };
 
 DemoCommand::DemoCommand(CLI::App& app) : o_(std::make_unique<Options>()) {
@@ -32,49 +109,8 @@ DemoCommand::DemoCommand(CLI::App& app) : o_(std::make_unique<Options>()) {
       ->required()
       ->check(CLI::IsMember({"circle", "disk"}));
   cmd_->add_option("--out", o.out, "output directory (created if missing)")->required();
-  cmd_->add_option("--dict-size", o.demo.dict_size, "landmarks K (default 300)")
-      ->check(CLI::Range(3, 65536));
-  cmd_->add_option("--embed-dim", o.demo.embed_dim, "embedding functions kept, d (default 21)")
-      ->check(CLI::Range(1, 65535));
-  cmd_->add_option("--skip", o.demo.skip, "smallest eigenvectors skipped (default 1: the constant)")
-      ->check(CLI::Range(0, 65535));
-  cmd_->add_option("--trajectories", o.demo.trajectories,
-                   "number of random trajectories (default 400)")
-      ->check(CLI::Range(1, 100000000));
-  cmd_->add_option("--steps", o.demo.steps, "time steps per trajectory (default 2500)")
-      ->check(CLI::Range(3, 100000000));
-  cmd_->add_option("--step-size", o.demo.step_size,
-                   "RMS step per time step, in landmark spacings (default 1)");
-  cmd_->add_option("--smoothness", o.demo.smoothness,
-                   "velocity autocorrelation of the trajectories in [0, 1) (default 0.9; 0 = "
-                   "plain random walk)");
-  cmd_->add_option("--operator", o.op,
-                   "temporal operator: second or first derivative (default second)")
-      ->check(CLI::IsMember({"second", "first"}));
-  cmd_->add_option("--neighborhood", o.demo.neighborhood,
-                   "temporal half-window in steps; -1 = whole trajectory (default 1)");
-  cmd_->add_option("--coding", o.coding,
-                   "landmark: interpolation between nearest landmarks (default); threshold: the "
-                   "engine's cosine-threshold coder on lifted points")
-      ->check(CLI::IsMember({"landmark", "threshold"}));
-  cmd_->add_option("--threshold", o.demo.threshold,
-                   "threshold coding: cosine threshold (default 0 = landmarks within "
-                   "--threshold-radius spacings)");
-  cmd_->add_option("--threshold-radius", o.demo.threshold_radius,
-                   "threshold coding: activation radius in landmark spacings (default 2.25)");
-  cmd_->add_option("--code-values", o.values,
-                   "threshold coding: binary or variable (default binary)")
-      ->check(CLI::IsMember({"binary", "variable"}));
-  cmd_->add_option("--layout", o.layout,
-                   "disk landmarks: rings (regular, boundary ring on the circle; default) or "
-                   "kmeans")
-      ->check(CLI::IsMember({"rings", "kmeans"}));
-  cmd_->add_option("--v-reg", o.demo.v_reg, "V + v_reg * trace(V)/K * I (default 1e-6)");
-  cmd_->add_option("--panel", o.panel, "functions.png: panel size in pixels (default 120)")
-      ->check(CLI::Range(32, 1024));
-  cmd_->add_option("--seed", o.seed, "random seed (default 0)");
-  cmd_->add_option("--threads", o.threads, "threads (default 0: all cores)")
-      ->check(CLI::Range(0, 4096));
+  add_table_options(cmd_, demo_params(), o.params);
+  add_table_options(cmd_, demo_run_params(), o.run_params);
   cmd_->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
 }
 
@@ -86,16 +122,14 @@ bool DemoCommand::selected() const {
 
 int DemoCommand::run() const {
   const Options& o = *o_;
-  smt::ManifoldDemoOptions d = o.demo;
+  smt::ManifoldDemoOptions d;
+  apply_table_options(demo_params(), o.params, d);
+  DemoRunOptions run;
+  apply_table_options(demo_run_params(), o.run_params, run);
   d.manifold = o.manifold == "circle" ? smt::Manifold::kCircle : smt::Manifold::kDisk;
-  d.op = o.op == "first" ? smt::Operator::kFirst : smt::Operator::kSecond;
-  d.coding =
-      o.coding == "threshold" ? smt::LandmarkCoding::kThreshold : smt::LandmarkCoding::kInterpolate;
-  d.code_values = o.values == "variable" ? smt::CodeValues::kVariable : smt::CodeValues::kBinary;
-  d.layout = o.layout == "kmeans" ? smt::DiskLayout::kKMeans : smt::DiskLayout::kRings;
   smt::Context ctx;
-  ctx.seed = o.seed;
-  ctx.threads = o.threads;
+  ctx.seed = run.seed;
+  ctx.threads = run.threads;
   if (!o.quiet) ctx.observer = std::make_shared<smt::StreamObserver>();
   // Fail before the fit, not after it, when --out cannot be a directory.
   std::error_code ec;
@@ -103,7 +137,7 @@ int DemoCommand::run() const {
   SMT_CHECK(!ec && std::filesystem::is_directory(o.out), "cannot create output directory '", o.out,
             "'", ec ? ": " + ec.message() : std::string(": a file is in the way"));
   const smt::ManifoldDemoResult r = smt::run_manifold_demo(d, ctx);
-  smt::write_manifold_demo(r, o.out, ctx, o.panel);
+  smt::write_manifold_demo(r, o.out, ctx, run.panel);
   const auto& m = r.metrics;
   if (d.manifold == smt::Manifold::kCircle) {
     std::printf("circle: min canonical correlation %.4f (m = 1..5), max pair difference %.3f\n",

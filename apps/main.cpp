@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", SMT_VERSION_STRING);
 
-  std::vector<std::unique_ptr<smt_cli::Command>> commands;
+  std::vector<std::unique_ptr<smt_cli::Subcommand>> commands;
   commands.push_back(smt_cli::make_run_command(app));
   commands.push_back(smt_cli::make_fit_command(app));
   commands.push_back(smt_cli::make_embed_command(app));

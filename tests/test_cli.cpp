@@ -704,9 +704,9 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   const NpyArray ft = read_npy(tmp.file("train.npy"));
   EXPECT_EQ(ft.shape, (std::vector<std::size_t>{30, f.shape[1]}));
 
-  RunResult eval = run_smt(tmp, concat({"eval", "-q", "--data", tmp.data(), "--model", model,
-                                        "--metrics", tmp.file("eval.json")},
-                                       small_settings()));
+  // The model carries every setting eval needs (knn-k included).
+  RunResult eval = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model,
+                                 "--metrics", tmp.file("eval.json")});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   const json rm = read_json(tmp.file("run.json")), em = read_json(tmp.file("eval.json"));
   EXPECT_DOUBLE_EQ(em.at("top1").get<double>(), rm.at("top1").get<double>());
@@ -721,6 +721,21 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   EXPECT_GT(bad_eval.exit_code, 0);
   EXPECT_NE(bad_eval.err.find("--embed-dim"), std::string::npos) << bad_eval.err;
   EXPECT_FALSE(fs::exists(tmp.out("eval.json")));
+
+  // Preprocessing is the model's too: before, embed and eval silently
+  // accepted --context-mean and changed how images became features.
+  for (const std::string out : {"--metrics", "--out"}) {
+    const std::string sub = out == "--out" ? "embed" : "eval";
+    RunResult r = run_smt(tmp, {sub, "-q", "--data", tmp.data(), "--model", model, out,
+                                tmp.out("refused"), "--context-mean", "channel"});
+    EXPECT_GT(r.exit_code, 0) << sub;
+    EXPECT_NE(r.err.find("--context-mean is fixed by the model file"), std::string::npos)
+        << sub << ": " << r.err;
+    EXPECT_FALSE(fs::exists(tmp.out("refused"))) << sub;
+  }
+  // k-NN settings are evaluation parameters: eval takes them.
+  RunResult k3 = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model, "--knn-k", "3"});
+  EXPECT_EQ(k3.exit_code, 0) << k3.err;
 }
 
 // A model fitted with --validation N carries N, and embed then writes the

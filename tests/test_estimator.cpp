@@ -43,9 +43,12 @@ Images make_images(int n, std::uint64_t seed) {
     for (int t = 1; t < s - 1; ++t) {
       const int a = std::clamp(2 + c + d, 0, s - 1);
       int y = t, x = t;
-      if (c < 4) y = a;                   // horizontal bars at different heights
-      else if (c < 8) x = a - 4;          // vertical bars
-      else if (c == 8) x = s - 1 - t;     // anti-diagonal
+      if (c < 4)
+        y = a;  // horizontal bars at different heights
+      else if (c < 8)
+        x = a - 4;  // vertical bars
+      else if (c == 8)
+        x = s - 1 - t;  // anti-diagonal
       img[y * s + x] = 230;
     }
   }
@@ -86,10 +89,10 @@ smt::Config small_config() {
 }
 
 std::vector<std::string> cli_flags() {
-  return {"--patch-size", "4",  "--dict-size",   "64", "--dict-threshold", "0.9",
-          "--threshold",  "0.6", "--embed-dim",  "6",  "--pool-window",    "4",
-          "--pool-stride", "3",  "--knn-k",      "5",  "--threads",        "2",
-          "--batch-images", "16", "-q"};
+  return {"--patch-size",   "4",   "--dict-size", "64", "--dict-threshold", "0.9",
+          "--threshold",    "0.6", "--embed-dim", "6",  "--pool-window",    "4",
+          "--pool-stride",  "3",   "--knn-k",     "5",  "--threads",        "2",
+          "--batch-images", "16",  "-q"};
 }
 
 int run_cli(const std::vector<std::string>& args) {
@@ -155,8 +158,9 @@ TEST(Estimator, StreamSaveLoadIsTheFileFormat) {
   std::stringstream cut(blob.str().substr(0, blob.str().size() / 2));
   EXPECT_THROW(smt::Estimator::load(cut, "half a model"), smt::Error);
   std::stringstream cut2(blob.str().substr(0, blob.str().size() / 2));
-  EXPECT_NE(smt::testing::error_of([&] { smt::Estimator::load(cut2, "half a model"); })
-                .find("half a model"),
+  EXPECT_NE(smt::testing::error_of([&] {
+              smt::Estimator::load(cut2, "half a model");
+            }).find("half a model"),
             std::string::npos);
 }
 
@@ -220,8 +224,7 @@ class CountingObserver : public smt::Observer {
  public:
   explicit CountingObserver(int cancel_after) : cancel_after_(cancel_after) {}
   void log(const std::string& line) override { lines.push_back(line); }
-  void progress(const std::string& what, std::int64_t done, std::int64_t total,
-                double) override {
+  void progress(const std::string& what, std::int64_t done, std::int64_t total, double) override {
     loops.insert(what);
     EXPECT_LE(done, total);
     ++reports;
@@ -318,8 +321,8 @@ TEST(FeatureEncoder, ErrorInsideTheParallelLoopReachesTheCaller) {
   ctx.threads = 2;
   std::vector<float> f(40 * est.feature_dim());
   smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(est.model()));
-  const std::string msg = smt::testing::error_of(
-      [&] { encoder.encode(set, false, 0, 40, f.data(), ctx, &cache); });
+  const std::string msg =
+      smt::testing::error_of([&] { encoder.encode(set, false, 0, 40, f.data(), ctx, &cache); });
   EXPECT_NE(msg.find("cached codes of image 0"), std::string::npos) << msg;
 }
 

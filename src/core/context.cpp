@@ -43,8 +43,9 @@ void Progress::update(std::int64_t done) {
 
 void Progress::finish() {
   if (!observer_) return;
-  observer_->finished(what_, total_,
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count());
+  observer_->finished(
+      what_, total_,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - begin_).count());
 }
 
 }  // namespace smt

@@ -137,7 +137,8 @@ ManifoldDemoResult run_manifold_demo(const ManifoldDemoOptions& options, const C
   if (!r.vanishing.empty())
     ctx.log(str_cat("warning: ", r.vanishing.size(),
                     " embedding functions vanish on the manifold (P directions in the null "
-                    "space of the codes); with threshold coding change --threshold-radius"));
+                    "space of the codes); with threshold coding change ",
+                    param("threshold-radius")));
   m["checks_passed"] = r.checks_passed;
   m["fit_seconds"] = r.fit_seconds;
   m["seconds"] = timer.seconds();

@@ -62,7 +62,8 @@ void check_temperature(float temperature) {
 
 void check_k_vs_refs(int k, std::int64_t n_refs) {
   if (static_cast<std::int64_t>(k) > n_refs) {
-    SMT_THROW("k=", k, " but only ", n_refs, " training images; lower --k or add training data");
+    SMT_THROW(param("knn-k"), " = ", k, " but only ", n_refs, " training images; lower ",
+              param("knn-k"), " or add training data");
   }
 }
 
@@ -224,29 +225,29 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
   const std::size_t k = static_cast<std::size_t>(k_);
   const std::int64_t nq = static_cast<std::int64_t>(n_queries_);
   const bool parallel = n_queries_ * (col_end - col_begin) >= (std::size_t{1} << 16);
-  parallel_for(parallel ? default_threads() : 1, 0, static_cast<std::size_t>(nq),
-               Schedule::fixed(), [&](std::size_t q) {
-    const float* row = sims_.data() + q * chunk_;
-    float* sim = nb_.sim.data() + q * k;
-    int* lab = nb_.label.data() + q * k;
-    std::int64_t* idx = nb_.index.data() + q * k;
-    for (std::size_t col = col_begin; col < col_end; ++col) {
-      const float s = row[col];
-      const std::int64_t g = pending_base_ + static_cast<std::int64_t>(col);
-      // Most candidates lose against the current k-th: one comparison each.
-      if (!better(s, g, sim[k - 1], idx[k - 1])) continue;
-      std::size_t p = k - 1;
-      while (p > 0 && better(s, g, sim[p - 1], idx[p - 1])) {
-        sim[p] = sim[p - 1];
-        lab[p] = lab[p - 1];
-        idx[p] = idx[p - 1];
-        --p;
-      }
-      sim[p] = s;
-      lab[p] = pending_labels_[col];
-      idx[p] = g;
-    }
-  });
+  parallel_for(parallel ? default_threads() : 1, 0, static_cast<std::size_t>(nq), Schedule::fixed(),
+               [&](std::size_t q) {
+                 const float* row = sims_.data() + q * chunk_;
+                 float* sim = nb_.sim.data() + q * k;
+                 int* lab = nb_.label.data() + q * k;
+                 std::int64_t* idx = nb_.index.data() + q * k;
+                 for (std::size_t col = col_begin; col < col_end; ++col) {
+                   const float s = row[col];
+                   const std::int64_t g = pending_base_ + static_cast<std::int64_t>(col);
+                   // Most candidates lose against the current k-th: one comparison each.
+                   if (!better(s, g, sim[k - 1], idx[k - 1])) continue;
+                   std::size_t p = k - 1;
+                   while (p > 0 && better(s, g, sim[p - 1], idx[p - 1])) {
+                     sim[p] = sim[p - 1];
+                     lab[p] = lab[p - 1];
+                     idx[p] = idx[p - 1];
+                     --p;
+                   }
+                   sim[p] = s;
+                   lab[p] = pending_labels_[col];
+                   idx[p] = g;
+                 }
+               });
 }
 
 void KnnAccumulator::flush_pending() const {
@@ -284,27 +285,27 @@ KnnResult KnnAccumulator::classify(int num_classes, float temperature,
       default_threads(), 0, static_cast<std::size_t>(nq), Schedule::fixed(),
       [nc] { return std::vector<double>(nc); },
       [&](std::vector<double>& votes, std::size_t q) {
-      const float* sim = nb_.sim.data() + q * k;
-      const int* lab = nb_.label.data() + q * k;
-      std::fill(votes.begin(), votes.end(), 0.0);
-      // Lists are sorted, so sim[0] is the max: subtracting it keeps
-      // exp(sim / T) from overflowing at small T without changing the ranking.
-      const double top = sim[0];
-      for (std::size_t j = 0; j < k; ++j) {
-        votes[static_cast<std::size_t>(lab[j])] += std::exp((sim[j] - top) * inv_t);
-      }
-      // Five argmax passes; strict > keeps the smaller label on ties.
-      auto& t5 = res.top5[q];
-      for (std::size_t r = 0; r < 5 && r < nc; ++r) {
-        std::size_t best = nc;
-        for (std::size_t c = 0; c < nc; ++c) {
-          if (votes[c] < 0.0) continue;  // already taken
-          if (best == nc || votes[c] > votes[best]) best = c;
+        const float* sim = nb_.sim.data() + q * k;
+        const int* lab = nb_.label.data() + q * k;
+        std::fill(votes.begin(), votes.end(), 0.0);
+        // Lists are sorted, so sim[0] is the max: subtracting it keeps
+        // exp(sim / T) from overflowing at small T without changing the ranking.
+        const double top = sim[0];
+        for (std::size_t j = 0; j < k; ++j) {
+          votes[static_cast<std::size_t>(lab[j])] += std::exp((sim[j] - top) * inv_t);
         }
-        t5[r] = static_cast<int>(best);
-        votes[best] = -1.0;
-      }
-      res.top1[q] = t5[0];
+        // Five argmax passes; strict > keeps the smaller label on ties.
+        auto& t5 = res.top5[q];
+        for (std::size_t r = 0; r < 5 && r < nc; ++r) {
+          std::size_t best = nc;
+          for (std::size_t c = 0; c < nc; ++c) {
+            if (votes[c] < 0.0) continue;  // already taken
+            if (best == nc || votes[c] > votes[best]) best = c;
+          }
+          t5[r] = static_cast<int>(best);
+          votes[best] = -1.0;
+        }
+        res.top1[q] = t5[0];
       });
   res.set_accuracy(query_labels);
   return res;

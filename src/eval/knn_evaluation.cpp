@@ -86,8 +86,7 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
 
 }  // namespace
 
-EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train,
-                        const ImageSet& test,
+EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, const ImageSet& test,
                         const Context& ctx, RunMetrics& metrics, TrainCodes* cached,
                         const EvalOptions& options) {
   const SmtModel& model = encoder.model();
@@ -96,8 +95,8 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train,
   const std::size_t fdim = model.feature_dim();
   const int num_classes = std::max({model.num_classes, train.num_classes, test.num_classes});
   const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
-  SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, param("knn-k"), " ", cfg.knn_k, " exceeds the ",
-            n_aug, " training images");
+  SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, param("knn-k"), " ", cfg.knn_k,
+            " exceeds the ", n_aug, " training images");
   const std::size_t block =
       options.block_images > 0 ? options.block_images : static_cast<std::size_t>(cfg.batch_images);
   const KnnStreaming streaming = resolve_streaming(options.streaming, n_aug, test.size());

@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <set>
 
-#include "smt/io/cifar_reader.h"
-#include "smt/core/parallel.h"
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
+#include "smt/io/cifar_reader.h"
 #include "smt/io/image_decode.h"
 #include "smt/io/subset.h"
 
@@ -74,8 +74,8 @@ ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int
     SMT_CHECK(
         img.height == first.height && img.width == first.width && img.channels == first.channels,
         "image '", files[k], "' is ", img.height, "x", img.width, "x", img.channels,
-        " (height x width x channels) but the first image '", files[0], "' is ", first.height,
-        "x", first.width, "x", first.channels,
+        " (height x width x channels) but the first image '", files[0], "' is ", first.height, "x",
+        first.width, "x", first.channels,
         "; all images of a dataset must have the same size and be all grayscale or all "
         "colour");
     std::memcpy(set.pixels.data() + k * image_bytes, img.pixels.data(), image_bytes);

@@ -6,7 +6,9 @@
 
 namespace smt {
 
-Estimator::Estimator(Config config) : config_(std::move(config)) { config_.validate(); }
+Estimator::Estimator(Config config) : config_(std::move(config)) {
+  config_.validate();
+}
 
 Context Estimator::context() const {
   Context ctx;
@@ -18,8 +20,8 @@ Context Estimator::context() const {
 
 void Estimator::adopt(SmtModel model) {
   config_ = model.config;
-  encoder_ = std::make_shared<const FeatureEncoder>(
-      std::make_shared<const SmtModel>(std::move(model)));
+  encoder_ =
+      std::make_shared<const FeatureEncoder>(std::make_shared<const SmtModel>(std::move(model)));
 }
 
 Estimator& Estimator::fit(const ImageView& images) {
@@ -52,15 +54,21 @@ void Estimator::transform(const ImageView& images, float* out, std::size_t out_s
                               "embedding images");
 }
 
-std::size_t Estimator::feature_dim() const { return model().feature_dim(); }
+std::size_t Estimator::feature_dim() const {
+  return model().feature_dim();
+}
 
 const SmtModel& Estimator::model() const {
   SMT_CHECK(fitted(), "the estimator is not fitted: call fit() or load() first");
   return encoder_->model();
 }
 
-void Estimator::save(const std::string& path) const { model().save(path); }
-void Estimator::save(std::ostream& out) const { model().save(out); }
+void Estimator::save(const std::string& path) const {
+  model().save(path);
+}
+void Estimator::save(std::ostream& out) const {
+  model().save(out);
+}
 
 Estimator Estimator::from_model(SmtModel model) {
   Estimator e(model.config);
@@ -68,7 +76,9 @@ Estimator Estimator::from_model(SmtModel model) {
   return e;
 }
 
-Estimator Estimator::load(const std::string& path) { return from_model(SmtModel::load(path)); }
+Estimator Estimator::load(const std::string& path) {
+  return from_model(SmtModel::load(path));
+}
 
 Estimator Estimator::load(std::istream& in, const std::string& name) {
   return from_model(SmtModel::load(in, name));

@@ -37,9 +37,8 @@ FeatureEncoder::FeatureEncoder(std::shared_ptr<const SmtModel> model)
       coder_(model_->coder()),
       feature_dim_(model_->feature_dim()) {}
 
-void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin,
-                            std::size_t end, float* out, const Context& ctx,
-                            const TrainCodes* cached) const {
+void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin, std::size_t end,
+                            float* out, const Context& ctx, const TrainCodes* cached) const {
   const SmtModel& model = *model_;
   const PatchSource src(images, extractor_, &model.whitener, flip, model.config.grayscale);
   SMT_CHECK(end <= src.num_images() && begin <= end, "feature range [", begin, ", ", end,
@@ -54,7 +53,9 @@ void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin
   };
   parallel_for(
       ctx.num_threads(), begin, end, Schedule::dynamic(1),
-      [&] { return Worker{{}, std::vector<float>(beta_size), {}}; },
+      [&] {
+        return Worker{{}, std::vector<float>(beta_size), {}};
+      },
       [&](Worker& w, std::size_t i) {
         if (use_cache && i < cached->images.size()) {
           cached->images[i].unpack(w.codes);

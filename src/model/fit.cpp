@@ -38,7 +38,9 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     const std::size_t patch_values = static_cast<std::size_t>(ex.num_patches()) * ex.dim();
     std::vector<Worker> parts = parallel_for(
         threads, 0, n_aug, Schedule::fixed(),
-        [&] { return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}}; },
+        [&] {
+          return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}};
+        },
         [&](Worker& w, std::size_t i) {
           raw.patches(i, w.patches.data(), w.scratch);
           w.moments.add(w.patches.data(), ex.num_patches());

@@ -74,11 +74,12 @@ MemoryPlan plan_memory(const Config& cfg, int height, int width, std::size_t tra
   p.knn_fixed = resident_bytes + p.knn_block_images * per_image + (std::size_t{160} << 20);
   const std::size_t need = p.base + std::max(p.fit_fixed, p.knn_fixed);
   auto in_gib = [&](std::size_t b) { return std::round(static_cast<double>(b) / gib * 100) / 100; };
-  SMT_CHECK(need <= p.limit, param("memory-limit"), " ", in_gib(p.limit), " GiB is below the ", in_gib(need),
-            " GiB this run needs at least (", in_gib(p.fit_fixed), " GiB for the ", k, "x", k,
-            " statistics and their solve, ", in_gib(resident_bytes), " GiB for the features of ",
-            resident_images, stream_test ? " training" : " test", " images, ", in_gib(p.base),
-            " GiB already in use); raise ", param("memory-limit"), " or lower ", param("dict-size"), " / ", param("test-limit"));
+  SMT_CHECK(need <= p.limit, param("memory-limit"), " ", in_gib(p.limit), " GiB is below the ",
+            in_gib(need), " GiB this run needs at least (", in_gib(p.fit_fixed), " GiB for the ", k,
+            "x", k, " statistics and their solve, ", in_gib(resident_bytes),
+            " GiB for the features of ", resident_images, stream_test ? " training" : " test",
+            " images, ", in_gib(p.base), " GiB already in use); raise ", param("memory-limit"),
+            " or lower ", param("dict-size"), " / ", param("test-limit"));
   // Kept codes live through the fit and, streaming the training side, through
   // the k-NN; streaming the test side they are dropped once the training
   // features exist (both are resident for that moment).

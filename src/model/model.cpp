@@ -1,7 +1,7 @@
 #include "smt/model/model.h"
 
-#include "smt/io/binary_format.h"
 #include "smt/core/error.h"
+#include "smt/io/binary_format.h"
 #include "smt/stages/pooling.h"
 
 namespace smt {

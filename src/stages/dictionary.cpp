@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "smt/io/binary_format.h"
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
 #include "smt/core/rng.h"
+#include "smt/io/binary_format.h"
 #include "smt/stages/patch_source.h"
 #include "smt/stages/sparse_coder.h"
 
@@ -64,7 +64,7 @@ Dictionary::Dictionary(int size, int dim, std::vector<float> atoms)
 
 Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double threshold,
                                   std::int64_t max_candidates, const Context& ctx) {
-  SMT_CHECK(size >= 1, "--dict-size must be >= 1");
+  SMT_CHECK(size >= 1, param("dict-size"), " must be >= 1");
   const int dim = src.dim();
   if (max_candidates <= 0) max_candidates = 200LL * size;
   // Visiting more candidates than there are patches only revisits patches.
@@ -124,10 +124,10 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
     progress.update(accepted);
   }
   SMT_CHECK(accepted == size, "dictionary: found only ", accepted,
-            " atoms with cosine <= ", threshold, " after ", seen,
-            " candidate patches, but --dict-size is ", size,
-            ". Raise --dict-threshold, lower --dict-size, use more training images, or raise "
-            "--dict-max-candidates");
+            " atoms with cosine <= ", threshold, " after ", seen, " candidate patches, but ",
+            param("dict-size"), " is ", size, ". Raise ", param("dict-threshold"), ", lower ",
+            param("dict-size"), ", use more training images, or raise ",
+            param("dict-max-candidates"));
   progress.finish();
   return Dictionary(size, dim, std::move(atoms));
 }

@@ -1,4 +1,3 @@
-#include "smt/core/rng.h"
 #include "smt/stages/eigen_solver.h"
 
 #include <cblas.h>
@@ -8,6 +7,7 @@
 
 #include "kernels/lapack.h"
 #include "smt/core/error.h"
+#include "smt/core/rng.h"
 
 namespace smt {
 
@@ -27,7 +27,7 @@ void to_standard_form(int n, std::vector<double>& l, std::vector<double>& b, boo
   if (b_diagonal) {
     for (int i = 0; i < n; ++i) {
       SMT_CHECK(b[i] > 0 && std::isfinite(b[i]), "eigenproblem: B is not positive definite (B[", i,
-                "] = ", b[i], "); raise --v-reg");
+                "] = ", b[i], "); raise ", param("v-reg"));
       b[i] = 1.0 / std::sqrt(b[i]);
     }
     for (int c = 0; c < n; ++c) {
@@ -40,7 +40,7 @@ void to_standard_form(int n, std::vector<double>& l, std::vector<double>& b, boo
   int info = 0;
   dpotrf_(&uplo, &n, b.data(), &n, &info);
   SMT_CHECK(info == 0, "eigenproblem: V + eps I is not positive definite (Cholesky failed at ",
-            info, "); raise --v-reg");
+            info, "); raise ", param("v-reg"));
   const int itype = 1;
   dsygst_(&itype, &uplo, &n, l.data(), &n, b.data(), &n, &info);
   SMT_CHECK(info == 0, "LAPACK dsygst failed (info=", info, ")");

@@ -21,12 +21,14 @@ PatchExtractor::PatchExtractor(int height, int width, int channels, int patch_si
       per_channel_(per_channel && channels > 1) {
   SMT_CHECK(height > 0 && width > 0 && channels > 0, "invalid image shape ", height, "x", width,
             "x", channels);
-  SMT_CHECK(patch_size >= 1 && stride >= 1, "--patch-size and --stride must be >= 1");
-  SMT_CHECK(patch_size <= height && patch_size <= width, "--patch-size ", patch_size,
+  SMT_CHECK(patch_size >= 1 && stride >= 1, param("patch-size"), " and ", param("stride"),
+            " must be >= 1");
+  SMT_CHECK(patch_size <= height && patch_size <= width, param("patch-size"), " ", patch_size,
             " is larger than the images (", height, "x", width, "); use a smaller patch size");
-  SMT_CHECK(context >= -1, "--context must be -1 (whole image) or >= 0, got ", context);
-  SMT_CHECK(!per_channel_ || channels <= kMaxGroups, "--context-mean channel supports at most ",
-            kMaxGroups, " channels, got ", channels, "; use --context-mean all");
+  SMT_CHECK(context >= -1, param("context"), " must be -1 (whole image) or >= 0, got ", context);
+  SMT_CHECK(!per_channel_ || channels <= kMaxGroups, param("context-mean"),
+            " channel supports at most ", kMaxGroups, " channels, got ", channels, "; use ",
+            param("context-mean"), " all");
   grid_h_ = (height - patch_size) / stride + 1;
   grid_w_ = (width - patch_size) / stride + 1;
 }

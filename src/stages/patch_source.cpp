@@ -6,8 +6,8 @@
 
 namespace smt {
 
-PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor,
-                         const Whitener* whitener, bool flip, bool grayscale)
+PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener,
+                         bool flip, bool grayscale)
     : images_(&images),
       extractor_(std::move(extractor)),
       whitener_(whitener ? std::optional<Whitener>(*whitener) : std::nullopt),

@@ -4,8 +4,8 @@
 
 #include "kernels/coding_kernel.h"
 #include "kernels/projection_kernel.h"
-#include "smt/io/binary_format.h"
 #include "smt/core/error.h"
+#include "smt/io/binary_format.h"
 #include "smt/stages/statistics.h"
 
 namespace smt {
@@ -42,9 +42,9 @@ Projection Projection::fit(SmtStatistics&& stats, int embed_dim, int skip, doubl
   const int m = skip + embed_dim;
   SMT_CHECK(m < n, "only ", n, " of ", k,
             " dictionary atoms are used by the training patches, "
-            "too few for --skip ",
-            skip, " + --embed-dim ", embed_dim,
-            ": lower --embed-dim, use more training images or a smaller --dict-size");
+            "too few for ",
+            param("skip"), " ", skip, " + ", param("embed-dim"), " ", embed_dim, ": lower ",
+            param("embed-dim"), ", use more training images or a smaller ", param("dict-size"));
   const double eps = v_reg * trace_v / k;
   // Compact to the active atoms in place. Row-major upper == column-major
   // lower; new positions never overtake the old ones, so a forward copy is safe.

@@ -48,8 +48,8 @@ SparseCoder::SparseCoder(std::shared_ptr<const Dictionary> dictionary, double th
   SMT_CHECK(dictionary_->size() <= 65536, "dictionary of ", dictionary_->size(),
             " atoms exceeds the 16-bit code index limit (65536)");
   if (allow_fused && kernel::fused_available())
-    packed_ = std::make_shared<const kernel::PackedAtoms>(kernel::pack_atoms(
-        dictionary_->atoms().data(), dictionary_->size(), dictionary_->dim()));
+    packed_ = std::make_shared<const kernel::PackedAtoms>(
+        kernel::pack_atoms(dictionary_->atoms().data(), dictionary_->size(), dictionary_->dim()));
 }
 
 void SparseCoder::encode(const float* patches, int n, PatchCodes& out, Scratch& s) const {

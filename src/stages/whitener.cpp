@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "kernels/lapack.h"
-#include "smt/io/binary_format.h"
 #include "smt/core/error.h"
+#include "smt/io/binary_format.h"
 
 namespace smt {
 
@@ -59,7 +59,8 @@ std::vector<double> MomentAccumulator::covariance() const {
 }
 
 Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
-  SMT_CHECK(tol > 0 && std::isfinite(tol), "--whiten-tol must be positive and finite, got ", tol);
+  SMT_CHECK(tol > 0 && std::isfinite(tol), param("whiten-tol"),
+            " must be positive and finite, got ", tol);
   const int d = moments.dim();
   std::vector<double> cov = moments.covariance();
   for (double v : cov) SMT_CHECK(std::isfinite(v), "patch covariance contains NaN or inf");

@@ -2,12 +2,12 @@
 // exits non-zero unless the features are finite, unit-norm per pooled cell,
 // identical after a save/load round trip through a stream, and separate the
 // two generated classes better than chance under 1-NN.
+#include <smt/smt.h>
+
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <vector>
-
-#include <smt/smt.h>
 
 namespace {
 

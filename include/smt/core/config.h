@@ -1,13 +1,17 @@
-// Every hyper-parameter of the pipeline, declared once (name, default, bounds,
-// help). The same table feeds the CLI, JSON config files, validation and the
-// resolved configuration written into metrics and model files.
+// Every hyper-parameter of the pipeline, declared once: the default in
+// Config's member initialisers, the rest (name, bounds, help, scope) in its
+// parameter table (param_table.h, config.cpp). The same table feeds the CLI,
+// JSON config files, validation and the resolved configuration written into
+// metrics and model files.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "smt/core/param_table.h"
 
 namespace smt {
 
@@ -72,24 +76,19 @@ struct Config {
   void load_file(const std::string& path);
 };
 
-// One declared parameter: the single source of truth for its name, help,
-// bounds and how to read/write it.
-struct ParamSpec {
-  std::string name;  // kebab-case, as on the command line and in JSON
-  std::string help;  // one line, includes the default
-  std::string type;  // "int", "float", "bool", "choice"
-  std::vector<std::string> choices;
-  double min = 0, max = 0;  // inclusive bounds for numbers
-  std::function<nlohmann::json(const Config&)> get;
-  std::function<void(Config&, const nlohmann::json&)> set;  // validates type and bounds
-};
+// One declared parameter of Config (param_table.h): name, help, bounds,
+// scope and how to read/write it.
+using ParamSpec = ParamSpecT<Config>;
 
+// The table: parameters in the order of Config::to_json.
+const ParamTable<Config>& config_params();
 const std::vector<ParamSpec>& param_specs();
 const ParamSpec* find_param(const std::string& name);
+// The scope of a parameter; throws smt::Error for an unknown name.
+ParamScope param_scope(std::string_view name);
 
-std::string to_string(DictMethod m);
+// The table's names of these values ("binary", "two", ...).
 std::string to_string(CodeValues v);
-std::string to_string(ZeroCode z);
 std::string to_string(Operator o);
 
 }  // namespace smt

@@ -16,8 +16,8 @@ class Observer {
   virtual void log(const std::string& /*line*/) {}
   // `done` of `total` items of the loop `what` are finished; called from the
   // thread that runs the loop, once per batch.
-  virtual void progress(const std::string& /*what*/, std::int64_t /*done*/,
-                        std::int64_t /*total*/, double /*elapsed_seconds*/) {}
+  virtual void progress(const std::string& /*what*/, std::int64_t /*done*/, std::int64_t /*total*/,
+                        double /*elapsed_seconds*/) {}
   // A loop finished `total` items in `seconds`.
   virtual void finished(const std::string& /*what*/, std::int64_t /*total*/, double /*seconds*/) {}
   // Polled at every progress point; true stops the run with smt::Cancelled.

@@ -56,7 +56,9 @@ class FirstFailure {
 
 // The thread count of OpenMP regions that do not name one (set by
 // apply_thread_limit in core/context.h).
-inline int default_threads() { return omp_get_max_threads(); }
+inline int default_threads() {
+  return omp_get_max_threads();
+}
 
 // Runs body(state, i) for every i in [begin, end) on up to `threads` threads
 // (threads <= 1 or a single item: on the calling thread). Each thread first
@@ -80,28 +82,21 @@ auto parallel_for(int threads, std::size_t begin, std::size_t end, Schedule sche
       failure.record(begin);  // this thread runs no item: fail the loop as a whole
     }
     const bool ready = states[t].has_value();
+    auto run_item = [&](std::ptrdiff_t r) {
+      const std::size_t i = begin + static_cast<std::size_t>(r);
+      if (!ready || failure.skip(i)) return;
+      try {
+        body(*states[t], i);
+      } catch (...) {
+        failure.record(i);
+      }
+    };
     if (schedule.kind == Schedule::kStatic) {
 #pragma omp for schedule(static)
-      for (std::ptrdiff_t r = 0; r < n; ++r) {
-        const std::size_t i = begin + static_cast<std::size_t>(r);
-        if (!ready || failure.skip(i)) continue;
-        try {
-          body(*states[t], i);
-        } catch (...) {
-          failure.record(i);
-        }
-      }
+      for (std::ptrdiff_t r = 0; r < n; ++r) run_item(r);
     } else {
 #pragma omp for schedule(dynamic, chunk)
-      for (std::ptrdiff_t r = 0; r < n; ++r) {
-        const std::size_t i = begin + static_cast<std::size_t>(r);
-        if (!ready || failure.skip(i)) continue;
-        try {
-          body(*states[t], i);
-        } catch (...) {
-          failure.record(i);
-        }
-      }
+      for (std::ptrdiff_t r = 0; r < n; ++r) run_item(r);
     }
   }
   failure.rethrow();

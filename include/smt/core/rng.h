@@ -12,7 +12,7 @@ namespace smt {
 // The independent random streams of a run. Each is the seed mixed with its
 // own constant, so adding a stream never shifts the draws of another.
 enum class Stream : std::uint64_t {
-  kSubset = 0,                           // --train-limit, --test-limit, --validation choices
+  kSubset = 0,                             // --train-limit, --test-limit, --validation choices
   kDictionaryGreedy = 0x9e3779b97f4a7c15,  // candidate patches of the greedy dictionary
   kDictionaryKMeans = 0x51ed270b27f3a1c9,  // mini-batches of spherical k-means
   kEigenStart = 0x2545f4914f6cdd1d,        // start block of the subspace eigensolver

@@ -31,8 +31,8 @@ struct ManifoldDemoOptions {
   int dict_size = 300;   // landmarks K
   int embed_dim = 21;    // d (kept eigenvectors after `skip`)
   int skip = 1;          // the constant function
-  int trajectories = 0;  // 0: 400
-  int steps = 0;         // per trajectory; 0: 2500
+  int trajectories = 400;  // 0: 400 too
+  int steps = 2500;        // per trajectory; 0: 2500 too
   // Trajectories: velocity v_{t+1} = rho v_t + sqrt(1 - rho^2) sigma xi
   // (xi standard normal, per coordinate), x_{t+1} = x_t + v_{t+1}; the circle
   // wraps, the disk reflects specularly at its boundary. sigma = step_size

@@ -2,9 +2,8 @@
 // on demand: the full patch matrix is never stored.
 #pragma once
 
-#include <optional>
-
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "smt/core/image_set.h"
@@ -28,8 +27,8 @@ class PatchSource {
   // one channel); one-channel images pass unchanged.
   // The source keeps a copy of the extractor and of the whitener (small), and
   // refers to `images`, which must outlive it (a temporary set is refused).
-  PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener,
-              bool flip, bool grayscale = false);
+  PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener, bool flip,
+              bool grayscale = false);
   PatchSource(ImageSet&&, PatchExtractor, const Whitener*, bool, bool = false) = delete;
 
   std::size_t num_images() const { return images_->size() * (flip_ ? 2 : 1); }
