@@ -184,7 +184,7 @@ TEST(Dictionary, GreedyFailsClearlyWhenThetaCannotBeMet) {
   const std::string message =
       testing::error_of([&] { Dictionary::fit_greedy(*f.source, 10, -0.9, 5000, context(1, 1)); });
   EXPECT_NE(message.find("found only"), std::string::npos) << message;
-  EXPECT_NE(message.find("--dict-size is 10"), std::string::npos) << message;
+  EXPECT_NE(message.find("dict-size is 10"), std::string::npos) << message;
   // A candidate budget too small to fill the dictionary fails the same way.
   const std::string budget = testing::error_of([&] {
     Dictionary::fit_greedy(*f.source, kGreedySize, kTheta, kGreedySize - 1, context(1, 1));
@@ -192,7 +192,7 @@ TEST(Dictionary, GreedyFailsClearlyWhenThetaCannotBeMet) {
   EXPECT_NE(budget.find("found only"), std::string::npos) << budget;
   EXPECT_NE(testing::error_of([&] {
               Dictionary::fit_greedy(*f.source, 0, kTheta, 0, context(1, 1));
-            }).find("--dict-size"),
+            }).find("dict-size"),
             std::string::npos);
 }
 

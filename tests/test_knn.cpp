@@ -284,12 +284,12 @@ TEST(Knn, KLargerThanReferencesIsAnError) {
   smt::KnnAccumulator acc(d.queries.data(), d.nq, d.dim, 30);
   acc.add_references(d.refs.data(), d.ref_labels.data(), d.nr);
   const std::string msg = error_of([&] { acc.classify(2, 0.1f, {}); });
-  EXPECT_TRUE(contains(msg, "k=30 but only 12 training images")) << msg;
+  EXPECT_TRUE(contains(msg, "knn-k = 30 but only 12 training images")) << msg;
   EXPECT_TRUE(contains(error_of([&] {
                          smt::brute_force_knn(d.queries.data(), d.nq, d.refs.data(),
                                               d.ref_labels.data(), d.nr, d.dim, 30, 2, 0.1f, {});
                        }),
-                       "k=30 but only 12 training images"));
+                       "knn-k = 30 but only 12 training images"));
   // Neighbour lists are padded until k references have been seen.
   const auto& nb = acc.neighbors();
   EXPECT_EQ(nb.index[12], -1);

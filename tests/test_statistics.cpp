@@ -1,11 +1,12 @@
-// SmtStatistics (pipeline steps 7-8) against the definition in SMT-NOTES:
+// SmtStatistics (pipeline steps 7-8) against the definition in docs/algorithm.md:
 // the code matrix A (K x M) and the differential operator D (M x columns) are
 // built densely, exactly as step 7 defines them, and
 //   V = A A^T / M   (M counts every patch)
 //   L = A D D^T A^T
 // are compared with what the streaming accumulators produce, for both
 // operators, several windows, diagonal and dense V, drop/argmax zero codes,
-// sharded merges and thread counts.
+// sharded merges and thread counts; and the checks add_images makes of the
+// codes it is given.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -87,7 +88,7 @@ struct Reference {
   std::int64_t patches = 0, columns = 0;
 };
 
-// A and D exactly as SMT-NOTES step 7 defines them, then V and L by dense
+// A and D exactly as docs/algorithm.md step 7 defines them, then V and L by dense
 // products.
 Reference reference(const std::vector<smt::PatchCodes>& images, int gh, int gw, int k,
                     const smt::OperatorSpec& spec) {
@@ -292,7 +293,7 @@ INSTANTIATE_TEST_SUITE_P(AllOperators, StatisticsVsDefinition, testing::ValuesIn
                            return case_name(pinfo.param);
                          });
 
-// The closed form of SMT-NOTES step 8 for one image, checked independently of
+// The closed form of docs/algorithm.md step 8 for one image, checked independently of
 // the column construction: L_image = (n/(n-1))^2 sum a a^T - n/(n-1)^2 S S^T.
 TEST(Statistics, WholeImageClosedForm) {
   const auto images = random_images(1, 3, 3, 8, Kind::kVariableMulti, 5, false);
@@ -342,18 +343,18 @@ TEST(Statistics, DegenerateImagesAddNothingToL) {
   }
 }
 
-// Larger case (K spans several 64-row blocks, more images than a chunk): the
-// accumulators are bit-identical for 1 and 2 threads, and still match the
-// definition.
+// Larger case (K spans several 64-row blocks; one-hot, binary and real
+// valued codes, so every scatter path): the accumulators are bit-identical
+// for 1, 2 and 3 threads, and still match the definition.
 TEST(Statistics, ThreadCountDoesNotChangeBits) {
   const int k = 200, gh = 4, gw = 5;
-  for (Kind kind : {Kind::kOneHot, Kind::kVariableMulti}) {
+  for (Kind kind : {Kind::kOneHot, Kind::kBinaryMulti, Kind::kVariableMulti}) {
     const bool diag = kind == Kind::kOneHot;
     const auto images = random_images(40, gh, gw, k, kind, 1234);
     for (int w : {1, -1}) {
       for (auto op : {smt::Operator::kSecond, smt::Operator::kFirst}) {
-        SCOPED_TRACE(testing::Message()
-                     << "diag " << diag << " w " << w << " op " << smt::to_string(op));
+        SCOPED_TRACE(testing::Message() << "kind " << static_cast<int>(kind) << " w " << w << " op "
+                                        << smt::to_string(op));
         smt::OperatorSpec spec{op, w, smt::ZeroCode::kDrop};
         smt::SmtStatistics s1(k, diag, spec), s2(k, diag, spec), s3(k, diag, spec);
         s1.add_images(ptrs(images), gh, gw, quiet(1));
@@ -383,6 +384,156 @@ TEST(Statistics, RejectsMismatchedShapes) {
   EXPECT_THROW(stats.merge(other_k), smt::Error);
   smt::SmtStatistics other_w(kK, true, {smt::Operator::kSecond, 2, smt::ZeroCode::kDrop});
   EXPECT_THROW(stats.merge(other_w), smt::Error);
+}
+
+// More images than one chunk of add_images (128): the chunks together equal
+// the same images added as shards that each fit one chunk, and the bits still
+// do not depend on the thread count.
+TEST(Statistics, ChunksEqualShards) {
+  const int k = 150, gh = 3, gw = 4;
+  for (Kind kind : {Kind::kBinaryMulti, Kind::kVariableMulti}) {
+    const auto images = random_images(300, gh, gw, k, kind, 99);
+    for (int w : {1, -1}) {
+      SCOPED_TRACE(testing::Message() << "kind " << static_cast<int>(kind) << " w " << w);
+      smt::OperatorSpec spec{smt::Operator::kSecond, w, smt::ZeroCode::kDrop};
+      smt::SmtStatistics all1(k, false, spec), all3(k, false, spec), shards(k, false, spec);
+      all1.add_images(ptrs(images), gh, gw, quiet(1));
+      all3.add_images(ptrs(images), gh, gw, quiet(3));
+      EXPECT_EQ(all1.v_sum(), all3.v_sum());
+      EXPECT_EQ(all1.l_upper(), all3.l_upper());
+      for (std::size_t b = 0; b < images.size(); b += 100) {
+        smt::SmtStatistics part(k, false, spec);
+        part.add_images(ptrs(images, b, b + 100), gh, gw, quiet(2));
+        shards.merge(part);
+      }
+      EXPECT_EQ(all1.num_images(), 300);
+      EXPECT_EQ(all1.num_patches(), shards.num_patches());
+      EXPECT_EQ(all1.num_columns(), shards.num_columns());
+      expect_close(all1.dense_v(), shards.dense_v(), k, "V");
+      expect_close(all1.dense_l(), shards.dense_l(), k, "L");
+    }
+  }
+}
+
+// Binary codes whose atoms are not listed in ascending order: the Gram path
+// sorts each patch's atoms for its upper-triangle walk, and the result is
+// still the definition.
+TEST(Statistics, UnsortedBinaryAtomsMatchDefinition) {
+  auto images = random_images(kImages, kGh, kGw, kK, Kind::kBinaryMulti, 8);
+  int reversed = 0;
+  for (auto& c : images)
+    for (int p = 0; p < c.num_patches(); ++p) {
+      std::reverse(c.atoms.begin() + c.begin(p), c.atoms.begin() + c.end(p));
+      reversed += c.end(p) - c.begin(p) > 1;
+    }
+  ASSERT_GT(reversed, 10);
+  for (int w : {1, -1}) {
+    smt::OperatorSpec spec{smt::Operator::kFirst, w, smt::ZeroCode::kArgmax};
+    const Reference ref = reference(images, kGh, kGw, kK, spec);
+    smt::SmtStatistics stats(kK, false, spec);
+    stats.add_images(ptrs(images), kGh, kGw, quiet(2));
+    expect_close(stats.dense_v(), ref.v, kK, "V");
+    expect_close(stats.dense_l(), ref.l, kK, "L");
+  }
+}
+
+// add_images checks every image's codes before it adds anything: a fault in
+// image `bad` (placed after a whole chunk of good images) throws an error
+// that names the image, and leaves the statistics untouched.
+void expect_rejected(std::vector<smt::PatchCodes> images, std::size_t bad, bool diag,
+                     const std::string& what) {
+  SCOPED_TRACE(what);
+  std::vector<const smt::PatchCodes*> p = ptrs(images);
+  smt::SmtStatistics stats(kK, diag, {smt::Operator::kSecond, 1, smt::ZeroCode::kDrop});
+  try {
+    stats.add_images(p, kGh, kGw, quiet(2));
+    ADD_FAILURE() << "no error";
+  } catch (const smt::Error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("image " + std::to_string(bad)), std::string::npos) << msg;
+    EXPECT_NE(msg.find(what), std::string::npos) << msg;
+  }
+  EXPECT_EQ(stats.num_images(), 0);
+  EXPECT_EQ(stats.num_patches(), 0);
+  for (double x : stats.v_sum()) ASSERT_EQ(x, 0.0);
+  for (double x : stats.l_upper()) ASSERT_EQ(x, 0.0);
+}
+
+TEST(Statistics, RejectsMalformedCodes) {
+  const std::size_t bad = 140;
+  // Atoms drawn below K - 1: atom K - 1 is free for the boundary case.
+  const auto binary = random_images(150, kGh, kGw, kK - 1, Kind::kBinaryMulti, 21, false);
+  const auto variable = random_images(150, kGh, kGw, kK - 1, Kind::kVariableMulti, 22, false);
+  const auto onehot = random_images(150, kGh, kGw, kK - 1, Kind::kOneHot, 23, false);
+  // The unmodified images are accepted, including atom K - 1.
+  for (const auto* images : {&binary, &variable, &onehot}) {
+    auto top = *images;
+    top[bad].atoms.back() = kK - 1;  // the last patch's last atom: still distinct
+    smt::SmtStatistics ok(kK, images == &onehot, {smt::Operator::kSecond, 1, smt::ZeroCode::kDrop});
+    EXPECT_NO_THROW(ok.add_images(ptrs(top), kGh, kGw, quiet(2)));
+    EXPECT_EQ(ok.num_images(), 150);
+  }
+  // A patch with at least two atoms in image `bad`.
+  int multi = 0;
+  while (binary[bad].end(multi) - binary[bad].begin(multi) < 2) ++multi;
+  const auto e0 = binary[bad].begin(multi);
+
+  auto images = binary;
+  images[bad].atoms[e0] = kK;
+  expect_rejected(images, bad, false, "atom 12 outside the dictionary of 12");
+  images = onehot;
+  images[bad].atoms[3] = 60000;
+  expect_rejected(images, bad, true, "atom 60000 outside the dictionary");
+
+  images = binary;  // one patch too few for the grid
+  images[bad].offsets.pop_back();
+  images[bad].fallback.pop_back();
+  images[bad].atoms.resize(images[bad].offsets.back());
+  expect_rejected(images, bad, false, "has 19 coded patches, expected 20");
+  images = binary;  // one patch too many
+  images[bad].offsets.push_back(images[bad].offsets.back());
+  images[bad].fallback.push_back(0);
+  expect_rejected(images, bad, false, "has 21 coded patches, expected 20");
+
+  images = binary;  // patch 5 (every patch has an atom) ends before it begins
+  std::swap(images[bad].offsets[5], images[bad].offsets[6]);
+  expect_rejected(images, bad, false, "offsets decrease at patch 5");
+  images = binary;
+  images[bad].offsets.front() = 1;
+  expect_rejected(images, bad, false, "offsets must start with 0");
+  images = binary;
+  images[bad].atoms.push_back(0);
+  expect_rejected(images, bad, false, "atoms are listed");
+
+  images = variable;
+  images[bad].values.pop_back();
+  expect_rejected(images, bad, false, "values for");
+
+  images = binary;
+  images[bad].fallback.pop_back();
+  expect_rejected(images, bad, false, "fallback flags for 20 patches");
+
+  images = binary;
+  images[bad].atoms[e0 + 1] = images[bad].atoms[e0];
+  expect_rejected(images, bad, false, "twice");
+
+  images = onehot;  // a second atom in patch 2, but V kept diagonal
+  {
+    smt::PatchCodes& c = images[bad];
+    const std::uint16_t other = c.atoms[c.begin(2)] == 0 ? 1 : 0;
+    c.atoms.insert(c.atoms.begin() + c.end(2), other);
+    for (std::size_t q = 3; q < c.offsets.size(); ++q) ++c.offsets[q];
+  }
+  expect_rejected(images, bad, true, "patch 2 has 2 atoms");
+  // The same codes are fine for dense V.
+  smt::SmtStatistics dense_v(kK, false, {smt::Operator::kSecond, 1, smt::ZeroCode::kDrop});
+  EXPECT_NO_THROW(dense_v.add_images(ptrs(images), kGh, kGw, quiet(2)));
+
+  smt::SmtStatistics stats(kK, false, {smt::Operator::kSecond, 1, smt::ZeroCode::kDrop});
+  std::vector<const smt::PatchCodes*> with_null = ptrs(binary);
+  with_null[bad] = nullptr;
+  EXPECT_THROW(stats.add_images(with_null, kGh, kGw, quiet(1)), smt::Error);
+  EXPECT_EQ(stats.num_images(), 0);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // SmtStatistics::add_sequences: the temporal differential operators of
 // ordered sequences. A sequence of T steps is a 1 x T patch grid, on which the
-// image operators of SMT-NOTES step 7 become exactly the temporal ones:
+// image operators of docs/algorithm.md step 7 become exactly the temporal ones:
 //   second derivative: d_t = e_t - mean of e_s over 0 < |s - t| <= w,
 //   first derivative:  e_t - e_s for every pair 0 < s - t <= w,
 // (whole sequence when w < 0 or w >= T), never across sequences since each

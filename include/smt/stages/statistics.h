@@ -37,6 +37,10 @@ class SmtStatistics {
 
   // Adds images whose patches lie on a grid_h x grid_w grid. Parallel inside;
   // the result depends only on the order of `images`, not on the thread count.
+  // Every image's codes are checked first (grid_h * grid_w patches with
+  // fallback flags, monotone offsets, values sized like atoms when given,
+  // distinct atoms below dict_size() in each patch, one-hot codes when V is
+  // diagonal): smt::Error names the image and the fault, and nothing is added.
   void add_images(const std::vector<const PatchCodes*>& images, int grid_h, int grid_w,
                   const Context& ctx);
   // Adds ordered sequences (trajectories, video frames, time series): each
@@ -45,7 +49,7 @@ class SmtStatistics {
   // 1 x T grid, so spec().neighborhood is the half-window in steps and -1 (or
   // >= T) means the whole sequence. Sequences count in num_images(). Real
   // valued codes (values non-empty) with several atoms need dense V
-  // (diagonal_v false). Implemented in src/sequence_statistics.cpp.
+  // (diagonal_v false). Implemented in src/stages/sequence_statistics.cpp.
   void add_sequences(const std::vector<const PatchCodes*>& sequences, const Context& ctx);
   void merge(const SmtStatistics& other);
 
