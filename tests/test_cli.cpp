@@ -705,8 +705,8 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
   EXPECT_EQ(ft.shape, (std::vector<std::size_t>{30, f.shape[1]}));
 
   // The model carries every setting eval needs (knn-k included).
-  RunResult eval = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model,
-                                 "--metrics", tmp.file("eval.json")});
+  RunResult eval = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model, "--metrics",
+                                 tmp.file("eval.json")});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   const json rm = read_json(tmp.file("run.json")), em = read_json(tmp.file("eval.json"));
   EXPECT_DOUBLE_EQ(em.at("top1").get<double>(), rm.at("top1").get<double>());
@@ -734,7 +734,8 @@ TEST(Cli, FitEmbedEvalMatchesRun) {
     EXPECT_FALSE(fs::exists(tmp.out("refused"))) << sub;
   }
   // k-NN settings are evaluation parameters: eval takes them.
-  RunResult k3 = run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model, "--knn-k", "3"});
+  RunResult k3 =
+      run_smt(tmp, {"eval", "-q", "--data", tmp.data(), "--model", model, "--knn-k", "3"});
   EXPECT_EQ(k3.exit_code, 0) << k3.err;
 }
 
