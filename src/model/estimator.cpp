@@ -38,16 +38,12 @@ Estimator& Estimator::fit(const ImageView& images) {
 
 void Estimator::transform(const ImageView& images, float* out, std::size_t out_size) const {
   SMT_CHECK(fitted(), "transform needs a fitted model: call fit() or load() first");
-  const SmtModel& m = encoder_->model();
-  SMT_CHECK(images.height == m.height && images.width == m.width &&
-                (images.channels == m.channels || (m.config.grayscale && images.channels == 3)),
-            "transform images are ", images.height, "x", images.width, "x", images.channels,
-            " but the model was fitted on ", m.height, "x", m.width, "x",
-            m.config.grayscale ? 3 : m.channels, " images");
   const std::size_t need = images.count * encoder_->feature_dim();
   SMT_CHECK(out != nullptr && out_size == need, "transform of ", images.count,
             " images needs an output buffer of ", images.count, " x ", encoder_->feature_dim(),
             " = ", need, " floats, got ", out_size);
+  // The image shape is checked against the model where the patches are made
+  // (PatchSource), for transform as for every other caller.
   const ImageSet set = to_image_set(images, "transform images");
   apply_thread_limit(config_.threads);
   encoder_->encode_in_batches(set, false, 0, set.size(), out, context(), nullptr,
