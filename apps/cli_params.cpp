@@ -115,15 +115,6 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, Command command) {
   }
 }
 
-void add_param_options(CLI::App* cmd, CommonOptions& o, bool /*model_params*/) {
-  const std::string& name = cmd->get_name();
-  const Command c = name == "fit"     ? Command::kFit
-                    : name == "eval"  ? Command::kEval
-                    : name == "embed" ? Command::kEmbed
-                                      : Command::kRun;
-  add_param_options(cmd, o, c);
-}
-
 smt::Config resolve_config(const CommonOptions& o, const smt::Config& base) {
   // What the command may not change, before any value is read: the reason
   // is more useful than a complaint about the value.

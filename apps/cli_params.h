@@ -33,9 +33,6 @@ struct CommonOptions {
 // a model-fixed parameter (and, on embed, a k-NN one) is accepted by the
 // parser only for resolve_config to explain why it cannot be given there.
 void add_param_options(CLI::App* cmd, CommonOptions& o, Command command);
-// Older form: the command is read from the subcommand's name (run, fit,
-// eval, embed); model_params is ignored. Prefer the Command overload.
-void add_param_options(CLI::App* cmd, CommonOptions& o, bool model_params);
 
 // The configuration: `base`, then --config FILE, then the command line;
 // validated. On eval and embed (base: the model's configuration) it throws
