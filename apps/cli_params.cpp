@@ -39,7 +39,7 @@ bool settable(Command c, ParamScope s) {
     case Command::kEval:
       return s != ParamScope::kModel;
     case Command::kEmbed:
-      return s == ParamScope::kRun;
+      return s == ParamScope::kExec || s == ParamScope::kRun;
   }
   return false;
 }
@@ -54,6 +54,8 @@ std::string group_of(Command c, ParamScope s) {
       return "Model parameters (a fitted model keeps them)";
     case ParamScope::kEval:
       return "Evaluation parameters (k-NN)";
+    case ParamScope::kExec:
+      return "Execution parameters";
     case ParamScope::kRun:
       return "Run parameters";
   }
@@ -96,7 +98,8 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, Command command) {
       ->check(CLI::ExistingFile);
   cmd->add_flag("--quiet,-q", o.quiet, "no progress on stderr");
   // Groups in this order in the help: what the command may change first.
-  for (ParamScope s : {ParamScope::kModel, ParamScope::kEval, ParamScope::kRun}) {
+  for (ParamScope s :
+       {ParamScope::kModel, ParamScope::kEval, ParamScope::kExec, ParamScope::kRun}) {
     if (!settable(command, s)) continue;
     for (const auto& p : smt::param_specs()) {
       if (p.scope != s) continue;
@@ -108,7 +111,8 @@ void add_param_options(CLI::App* cmd, CommonOptions& o, Command command) {
       add_param_option(cmd, p, o.params, group_of(command, s), help);
     }
   }
-  for (ParamScope s : {ParamScope::kModel, ParamScope::kEval, ParamScope::kRun}) {
+  for (ParamScope s :
+       {ParamScope::kModel, ParamScope::kEval, ParamScope::kExec, ParamScope::kRun}) {
     if (settable(command, s)) continue;
     for (const auto& p : smt::param_specs())
       if (p.scope == s) add_param_option(cmd, p, o.params, group_of(command, s));

@@ -103,8 +103,8 @@ TEST(ParamTable, EveryParameterHasItsScope) {
                                        "eigen-tol",      "pool-window",
                                        "pool-stride",    "flip"};
   const std::set<std::string> eval = {"knn-k", "knn-temperature"};
-  const std::set<std::string> run = {"train-limit", "test-limit",   "validation",  "seed",
-                                     "threads",     "batch-images", "memory-limit"};
+  const std::set<std::string> exec = {"seed", "threads", "batch-images"};
+  const std::set<std::string> run = {"train-limit", "test-limit", "validation", "memory-limit"};
   std::set<std::string> seen;
   for (const auto& p : param_specs()) {
     SCOPED_TRACE(p.name);
@@ -116,6 +116,9 @@ TEST(ParamTable, EveryParameterHasItsScope) {
       case ParamScope::kEval:
         EXPECT_TRUE(eval.count(p.name)) << "is not an evaluation parameter";
         break;
+      case ParamScope::kExec:
+        EXPECT_TRUE(exec.count(p.name)) << "is not an execution parameter";
+        break;
       case ParamScope::kRun:
         EXPECT_TRUE(run.count(p.name)) << "is not a run parameter";
         break;
@@ -124,14 +127,16 @@ TEST(ParamTable, EveryParameterHasItsScope) {
     }
     EXPECT_EQ(param_scope(p.name), p.scope);
   }
-  EXPECT_EQ(seen.size(), model.size() + eval.size() + run.size()) << "a scope list is stale";
+  EXPECT_EQ(seen.size(), model.size() + eval.size() + exec.size() + run.size()) << "a scope list is stale";
   EXPECT_EQ(param_scope("context-mean"), ParamScope::kModel);
   EXPECT_EQ(param_scope("operator"), ParamScope::kModel);
   EXPECT_EQ(param_scope("knn-k"), ParamScope::kEval);
   EXPECT_EQ(param_scope("memory-limit"), ParamScope::kRun);
   EXPECT_STREQ(scope_name(ParamScope::kModel), "model");
   EXPECT_STREQ(scope_name(ParamScope::kEval), "eval");
+  EXPECT_STREQ(scope_name(ParamScope::kExec), "exec");
   EXPECT_STREQ(scope_name(ParamScope::kRun), "run");
+  EXPECT_EQ(param_scope("threads"), ParamScope::kExec);
   EXPECT_THROW(param_scope("no-such-parameter"), Error);
 }
 
@@ -347,7 +352,8 @@ TEST(ParamTableCli, HelpShowsGeneratedDefaultsAndScopes) {
   const Shell run = smt_binary(dir, "run --help");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   for (const char* s : {"(default 8192)", "(default 0.001)", "(default two) {two,one}",
-                        "Model parameters", "Evaluation parameters", "Run parameters"})
+                        "Model parameters", "Evaluation parameters", "Execution parameters",
+                        "Run parameters"})
     EXPECT_NE(run.output.find(s), std::string::npos) << s << "\n" << run.output;
   const Shell eval = smt_binary(dir, "eval --help");
   ASSERT_EQ(eval.exit_code, 0) << eval.output;

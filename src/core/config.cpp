@@ -12,6 +12,7 @@ namespace {
 using json = nlohmann::json;
 constexpr ParamScope kModel = ParamScope::kModel;
 constexpr ParamScope kEval = ParamScope::kEval;
+constexpr ParamScope kExec = ParamScope::kExec;
 constexpr ParamScope kRun = ParamScope::kRun;
 
 // The defaults are Config's member initialisers; the help text's
@@ -92,9 +93,9 @@ ParamTable<Config> make_table() {
   t.real("knn-temperature", &Config::knn_temperature, 1e-6, 1e6, kEval,
          "temperature T of the k-NN votes exp(cos/T)");
   // Execution
-  t.integer("seed", &Config::seed, 0, 9007199254740992.0, kRun, "random seed");
-  t.integer("threads", &Config::threads, 0, 4096, kRun, "worker threads; 0 = all cores");
-  t.integer("batch-images", &Config::batch_images, 1, 1e6, kRun, "images per streaming batch");
+  t.integer("seed", &Config::seed, 0, 9007199254740992.0, kExec, "random seed");
+  t.integer("threads", &Config::threads, 0, 4096, kExec, "worker threads; 0 = all cores");
+  t.integer("batch-images", &Config::batch_images, 1, 1e6, kExec, "images per streaming batch");
   t.real("memory-limit", &Config::memory_limit_gb, 0, 1e6, kRun,
          "memory budget in GiB: sets how many training codes are kept for the k-NN and the k-NN "
          "block size; 0 = 60 % of physical memory");

@@ -16,6 +16,8 @@ const char* scope_name(ParamScope scope) {
       return "model";
     case ParamScope::kEval:
       return "eval";
+    case ParamScope::kExec:
+      return "exec";
     case ParamScope::kRun:
       return "run";
   }

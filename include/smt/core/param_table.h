@@ -33,10 +33,13 @@ namespace smt {
 // What a parameter belongs to, which decides where it may change:
 // kModel: fixed by a fitted model (changing it needs a new fit);
 // kEval: applies when a model is evaluated (k-NN), may differ per evaluation;
-// kRun: a property of one run only (data limits, seed, threads, memory).
-enum class ParamScope { kModel, kEval, kRun };
+// kExec: how a fit or transform executes (seed, threads, batch size): every
+//        front end that fits or transforms takes them, the Python estimator too;
+// kRun: a property of one command-line run over dataset files (which images
+//       are read, the k-NN's memory budget).
+enum class ParamScope { kModel, kEval, kExec, kRun };
 
-// "model", "eval", "run".
+// "model", "eval", "exec", "run".
 const char* scope_name(ParamScope scope);
 
 // What every parameter declares, independent of the struct it belongs to.
