@@ -3,8 +3,12 @@
 // written as IDX files; stream save/load; float32 input; observer progress
 // and cancellation; the errors of misuse. Also the library's train/validation
 // split (model/data_split.h).
+#include <cblas.h>
 #include <gtest/gtest.h>
+#include <omp.h>
 
+#include <array>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -180,6 +184,58 @@ TEST(Estimator, Float32PixelsEqualTheirUint8Values) {
   EXPECT_THROW(est.transform(fv, f.data(), f.size()), smt::Error);
 }
 
+// NumPy hands over views with any strides (a slice, a mirror image, a
+// transpose) and float64 pixels: they are read exactly like the contiguous
+// uint8 images they show.
+TEST(Estimator, StridedAndFloat64ViewsEqualTheContiguousImages) {
+  const Images train = make_images(40, 7), test = make_images(10, 8);
+  smt::Estimator est(small_config());
+  est.fit(train.view());
+  const int side = test.side;
+  // The mirror images, contiguous, and as a view with a negative column stride.
+  Images mirrored = test;
+  for (int i = 0; i < test.n; ++i)
+    for (int y = 0; y < side; ++y)
+      for (int x = 0; x < side; ++x)
+        mirrored.pixels[(static_cast<std::size_t>(i) * side + y) * side + x] =
+            test.pixels[(static_cast<std::size_t>(i) * side + y) * side + (side - 1 - x)];
+  smt::ImageView view = test.view();
+  view.data = test.pixels.data() + (side - 1);
+  view.strides = std::array<std::ptrdiff_t, 4>{side * side, side, -1, 1};
+  std::vector<float> f(static_cast<std::size_t>(test.n) * est.feature_dim());
+  est.transform(view, f.data(), f.size());
+  EXPECT_EQ(f, transform(est, mirrored));
+  // Every other image of a float64 copy, channel stride 8 bytes.
+  std::vector<double> wide(test.pixels.size());
+  for (std::size_t i = 0; i < wide.size(); ++i) wide[i] = test.pixels[i] / 255.0;
+  smt::ImageView every_other{wide.data(), 5, side, side, 1, smt::PixelType::kFloat64};
+  every_other.strides = std::array<std::ptrdiff_t, 4>{2 * side * side * 8, side * 8, 8, 8};
+  std::vector<float> g(5 * est.feature_dim());
+  est.transform(every_other, g.data(), g.size());
+  Images even = test;
+  even.n = 5;
+  even.pixels.clear();
+  for (int i = 0; i < test.n; i += 2)
+    even.pixels.insert(even.pixels.end(), test.pixels.begin() + i * side * side,
+                       test.pixels.begin() + (i + 1) * side * side);
+  EXPECT_EQ(g, transform(est, even));
+  wide[3] = -0.25;
+  const std::string msg =
+      smt::testing::error_of([&] { est.transform(every_other, g.data(), g.size(), "X"); });
+  EXPECT_NE(msg.find("X: float64 pixel -0.25 of image 0"), std::string::npos) << msg;
+}
+
+TEST(Estimator, LeavesTheCallersThreadSettingsAsItFoundThem) {
+  const Images train = make_images(40, 5);
+  omp_set_num_threads(3);
+  openblas_set_num_threads(3);
+  smt::Config c = small_config();
+  c.threads = 1;
+  smt::Estimator(c).fit(train.view());
+  EXPECT_EQ(omp_get_max_threads(), 3);
+  EXPECT_EQ(openblas_get_num_threads(), 3);
+}
+
 TEST(Estimator, RepeatedTransformsAreIdentical) {
   const Images train = make_images(40, 9), test = make_images(12, 10);
   smt::Estimator est(small_config());
@@ -229,10 +285,11 @@ class CountingObserver : public smt::Observer {
     EXPECT_LE(done, total);
     ++reports;
   }
+  // Also polled from worker threads: reports is atomic.
   bool cancelled() override { return cancel_after_ >= 0 && reports >= cancel_after_; }
   std::vector<std::string> lines;
   std::set<std::string> loops;
-  int reports = 0;
+  std::atomic<int> reports{0};
 
  private:
   int cancel_after_;

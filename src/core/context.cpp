@@ -27,6 +27,16 @@ void apply_thread_limit(int threads) {
   openblas_set_num_threads(n);
 }
 
+ScopedThreadLimit::ScopedThreadLimit(int threads)
+    : omp_threads_(omp_get_max_threads()), blas_threads_(openblas_get_num_threads()) {
+  apply_thread_limit(threads);
+}
+
+ScopedThreadLimit::~ScopedThreadLimit() {
+  omp_set_num_threads(omp_threads_);
+  openblas_set_num_threads(blas_threads_);
+}
+
 Progress::Progress(const Context& ctx, std::string what, std::int64_t total)
     : observer_(ctx.observer),
       what_(std::move(what)),

@@ -2,10 +2,70 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "smt/core/error.h"
 
 namespace smt {
+
+namespace {
+
+// One 8-bit pixel from a float in [0, 1]; `image` locates it for the message.
+template <class F>
+std::uint8_t to_byte(F x, const char* what, const char* type, std::size_t image) {
+  if (!(x >= F(0) && x <= F(1)))  // also catches NaN
+    SMT_THROW(what, ": ", type, " pixel ", x, " of image ", image,
+              " is outside [0, 1] (or NaN); scale float images to [0, 1] or pass uint8");
+  return static_cast<std::uint8_t>(std::lround(x * F(255)));
+}
+
+template <class T>
+T load(const std::uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Copies image i's values in (row, column, channel) order into out.
+void copy_image(const ImageView& v, const std::array<std::ptrdiff_t, 4>& st, std::size_t i,
+                std::uint8_t* out, const char* what) {
+  const auto* base =
+      static_cast<const std::uint8_t*>(v.data) + static_cast<std::ptrdiff_t>(i) * st[0];
+  std::size_t o = 0;
+  for (int y = 0; y < v.height; ++y) {
+    for (int x = 0; x < v.width; ++x) {
+      const std::uint8_t* px = base + y * st[1] + x * st[2];
+      for (int c = 0; c < v.channels; ++c, ++o) {
+        const std::uint8_t* q = px + c * st[3];
+        switch (v.type) {
+          case PixelType::kUint8:
+            out[o] = *q;
+            break;
+          case PixelType::kFloat32:
+            out[o] = to_byte(load<float>(q), what, "float32", i);
+            break;
+          case PixelType::kFloat64:
+            out[o] = to_byte(load<double>(q), what, "float64", i);
+            break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::size_t pixel_bytes(PixelType type) {
+  switch (type) {
+    case PixelType::kUint8:
+      return 1;
+    case PixelType::kFloat32:
+      return 4;
+    case PixelType::kFloat64:
+      return 8;
+  }
+  return 0;
+}
 
 ImageSet to_image_set(const ImageView& v, const char* what) {
   SMT_CHECK(v.data != nullptr && v.count > 0, what, ": no images (null data or a count of 0)");
@@ -14,27 +74,28 @@ ImageSet to_image_set(const ImageView& v, const char* what) {
   SMT_CHECK(v.channels == 1 || v.channels == 3, what, ": images with ", v.channels,
             " channels; smt reads grayscale (1) or RGB (3) images in (count, height, width, "
             "channels) order");
+  const auto bytes = static_cast<std::ptrdiff_t>(pixel_bytes(v.type));
+  const std::array<std::ptrdiff_t, 4> st =
+      v.strides
+          ? *v.strides
+          : std::array<std::ptrdiff_t, 4>{static_cast<std::ptrdiff_t>(v.values_per_image()) * bytes,
+                                          static_cast<std::ptrdiff_t>(v.width) * v.channels * bytes,
+                                          v.channels * bytes, bytes};
   ImageSet s;
   s.height = v.height;
   s.width = v.width;
   s.channels = v.channels;
   s.source = what;
-  const std::size_t n = v.count * v.values_per_image();
-  s.pixels.resize(n);
-  if (v.type == PixelType::kUint8) {
+  const std::size_t per = v.values_per_image();
+  s.pixels.resize(v.count * per);
+  const bool packed_bytes = v.type == PixelType::kUint8 && st[3] == 1 && st[2] == v.channels &&
+                            st[1] == v.width * v.channels &&
+                            st[0] == static_cast<std::ptrdiff_t>(per);
+  if (packed_bytes) {
     const auto* p = static_cast<const std::uint8_t*>(v.data);
-    std::copy(p, p + n, s.pixels.begin());
+    std::copy(p, p + s.pixels.size(), s.pixels.begin());
   } else {
-    const auto* p = static_cast<const float*>(v.data);
-    for (std::size_t i = 0; i < n; ++i) {
-      const float x = p[i];
-      if (!(x >= 0.0f && x <= 1.0f)) {  // also catches NaN
-        const std::size_t per = v.values_per_image();
-        SMT_THROW(what, ": float32 pixel ", x, " of image ", i / per,
-                  " is outside [0, 1] (or NaN); scale float images to [0, 1] or pass uint8");
-      }
-      s.pixels[i] = static_cast<std::uint8_t>(std::lround(x * 255.0f));
-    }
+    for (std::size_t i = 0; i < v.count; ++i) copy_image(v, st, i, s.pixels.data() + i * per, what);
   }
   s.labels.assign(v.count, 0);
   if (v.labels) {

@@ -24,10 +24,10 @@ void Estimator::adopt(SmtModel model) {
       std::make_shared<const FeatureEncoder>(std::make_shared<const SmtModel>(std::move(model)));
 }
 
-Estimator& Estimator::fit(const ImageView& images) {
-  const ImageSet train = to_image_set(images, "fit images");
+Estimator& Estimator::fit(const ImageView& images, const std::string& name) {
+  const ImageSet train = to_image_set(images, name.c_str());
   const Context ctx = context();
-  apply_thread_limit(config_.threads);
+  const ScopedThreadLimit threads(config_.threads);
   RunMetrics metrics;
   Timer total;
   SmtModel model = fit_model(train, config_, ctx, metrics);
@@ -36,7 +36,8 @@ Estimator& Estimator::fit(const ImageView& images) {
   return *this;
 }
 
-void Estimator::transform(const ImageView& images, float* out, std::size_t out_size) const {
+void Estimator::transform(const ImageView& images, float* out, std::size_t out_size,
+                          const std::string& name) const {
   SMT_CHECK(fitted(), "transform needs a fitted model: call fit() or load() first");
   const std::size_t need = images.count * encoder_->feature_dim();
   SMT_CHECK(out != nullptr && out_size == need, "transform of ", images.count,
@@ -44,8 +45,8 @@ void Estimator::transform(const ImageView& images, float* out, std::size_t out_s
             " = ", need, " floats, got ", out_size);
   // The image shape is checked against the model where the patches are made
   // (PatchSource), for transform as for every other caller.
-  const ImageSet set = to_image_set(images, "transform images");
-  apply_thread_limit(config_.threads);
+  const ImageSet set = to_image_set(images, name.c_str());
+  const ScopedThreadLimit threads(config_.threads);
   encoder_->encode_in_batches(set, false, 0, set.size(), out, context(), nullptr,
                               "embedding images");
 }

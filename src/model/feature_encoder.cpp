@@ -57,6 +57,7 @@ void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin
         return Worker{{}, std::vector<float>(beta_size), {}};
       },
       [&](Worker& w, std::size_t i) {
+        ctx.check_cancelled();
         if (use_cache && i < cached->images.size()) {
           cached->images[i].unpack(w.codes);
           check_cached_codes(w.codes, i, extractor_.num_patches(), model.projection.dict_size());

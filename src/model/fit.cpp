@@ -42,6 +42,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
           return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}};
         },
         [&](Worker& w, std::size_t i) {
+          if (i % 64 == 0) ctx.check_cancelled();  // a pass over every image: stay stoppable
           raw.patches(i, w.patches.data(), w.scratch);
           w.moments.add(w.patches.data(), ex.num_patches());
         });
@@ -84,6 +85,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     const std::vector<Worker> workers = parallel_for(
         threads, 0, bn, Schedule::dynamic(1), [] { return Worker{}; },
         [&](Worker& w, std::size_t i) {
+          ctx.check_cancelled();  // a batch can take seconds: stop within an image
           code_image(src, coder, b0 + i, w.buffers, codes[i]);
           w.active_entries += static_cast<std::int64_t>(codes[i].atoms.size());
           if (caching) packed[i] = CompactCodes(codes[i]);

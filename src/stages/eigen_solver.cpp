@@ -256,6 +256,7 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
   int it = 0;
   Timer t_iter;
   for (it = 1; it <= max_iter; ++it) {
+    ctx.check_cancelled();
     // Residuals of the m wanted pairs, relative to the spectrum's scale.
     worst = 0;
     for (int j = 0; j < m; ++j) {

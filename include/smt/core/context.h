@@ -28,6 +28,20 @@ struct Context {
 // not name one and of OpenBLAS, for the calling thread's later work.
 void apply_thread_limit(int threads);
 
+// apply_thread_limit for the lifetime of the object; the caller's OpenMP and
+// OpenBLAS thread counts come back at its end, so a library call (from
+// Python, say) leaves the process's settings as it found them.
+class ScopedThreadLimit {
+ public:
+  explicit ScopedThreadLimit(int threads);
+  ~ScopedThreadLimit();
+  ScopedThreadLimit(const ScopedThreadLimit&) = delete;
+  ScopedThreadLimit& operator=(const ScopedThreadLimit&) = delete;
+
+ private:
+  int omp_threads_, blas_threads_;
+};
+
 // Progress of a long loop, reported to the context's observer; each update
 // is also a cancellation point. Call update() from one thread only.
 class Progress {

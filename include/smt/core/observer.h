@@ -20,7 +20,9 @@ class Observer {
                         double /*elapsed_seconds*/) {}
   // A loop finished `total` items in `seconds`.
   virtual void finished(const std::string& /*what*/, std::int64_t /*total*/, double /*seconds*/) {}
-  // Polled at every progress point; true stops the run with smt::Cancelled.
+  // Polled at every progress point and inside long parallel loops (so it may
+  // be called from worker threads, concurrently: keep it thread-safe and
+  // cheap); true stops the run with smt::Cancelled.
   virtual bool cancelled() { return false; }
 };
 

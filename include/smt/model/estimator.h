@@ -38,11 +38,13 @@ class Estimator {
 
   // Fits whitening, dictionary, statistics and the embedding on the images
   // (with their horizontal flips when config.flip). Replaces an earlier fit.
-  Estimator& fit(const ImageView& images);
+  // `name` stands for the images in error messages.
+  Estimator& fit(const ImageView& images, const std::string& name = "fit images");
 
   // Features of the images (count x feature_dim(), row-major) into out, which
   // holds out_size floats. Needs a fitted model whose image shape they have.
-  void transform(const ImageView& images, float* out, std::size_t out_size) const;
+  void transform(const ImageView& images, float* out, std::size_t out_size,
+                 const std::string& name = "transform images") const;
 
   bool fitted() const { return encoder_ != nullptr; }
   std::size_t feature_dim() const;  // throws when not fitted
