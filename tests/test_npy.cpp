@@ -167,7 +167,11 @@ TEST(Npy, FailedWriteLeavesNothing) {
 }
 
 TEST(Npy, NumpyLoadsIt) {
-  if (std::system("python3 -c 'import numpy' >/dev/null 2>&1") != 0) {
+  // Debian's interpreter (scripts/install-deps.sh installs its numpy); the
+  // first python3 on PATH may be another one without numpy.
+  const std::string python =
+      std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  if (std::system((python + " -c 'import numpy' >/dev/null 2>&1").c_str()) != 0) {
     GTEST_SKIP() << "python3 with numpy is not available";
   }
   TempDir dir;
@@ -188,7 +192,7 @@ TEST(Npy, NumpyLoadsIt) {
   write_bytes(script_path, script);
   const std::string back = dir.file("from_numpy.npy");
   const std::string cmd =
-      "python3 '" + script_path + "' '" + fpath + "' '" + ipath + "' '" + back + "'";
+      python + " '" + script_path + "' '" + fpath + "' '" + ipath + "' '" + back + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const NpyArray a = read_npy(back);
   EXPECT_EQ(a.shape, (std::vector<std::size_t>{3, 2}));

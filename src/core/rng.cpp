@@ -12,13 +12,16 @@ std::uint64_t Rng::below(std::uint64_t n) {
   }
 }
 
+// GCC and Clang's 128-bit integer (not ISO C++, hence __extension__).
+__extension__ typedef unsigned __int128 Uint128;
+
 std::uint64_t Rng::below_fast(std::uint64_t n) {
-  unsigned __int128 product = static_cast<unsigned __int128>(engine_()) * n;
+  Uint128 product = static_cast<Uint128>(engine_()) * n;
   auto low = static_cast<std::uint64_t>(product);
   if (low < n) {
     const std::uint64_t threshold = (0 - n) % n;
     while (low < threshold) {
-      product = static_cast<unsigned __int128>(engine_()) * n;
+      product = static_cast<Uint128>(engine_()) * n;
       low = static_cast<std::uint64_t>(product);
     }
   }

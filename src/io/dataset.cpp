@@ -5,8 +5,8 @@
 #include <random>
 #include <vector>
 
-#include "smt/io/cifar_reader.h"
 #include "smt/core/error.h"
+#include "smt/io/cifar_reader.h"
 #include "smt/io/idx_reader.h"
 #include "smt/io/image_folder.h"
 #include "smt/io/subset.h"
@@ -80,13 +80,17 @@ void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed) {
   set.source += subset_note(set.size(), seed);
 }
 
-ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed) {
-  SMT_CHECK(n >= 1 && n < set.size(), "cannot hold out ", n, " of the ", set.size(), " images of ",
-            set.source);
+std::vector<char> hold_out_choice(const std::vector<int>& labels, int num_classes, std::size_t n,
+                                  std::uint64_t seed, const std::string& source) {
+  SMT_CHECK(n >= 1 && n < labels.size(), "cannot hold out ", n, " of the ", labels.size(),
+            " images of ", source);
   // Another stream than apply_limit's, so that the held-out images do not
   // line up with a --train-limit subset drawn with the same seed.
-  ImageSet held = extract(set, balanced_choice(set.labels, set.num_classes, n,
-                                               seed ^ 0x9e3779b97f4a7c15ULL, set.source));
+  return balanced_choice(labels, num_classes, n, seed ^ 0x9e3779b97f4a7c15ULL, source);
+}
+
+ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed) {
+  ImageSet held = extract(set, hold_out_choice(set.labels, set.num_classes, n, seed, set.source));
   held.source += str_cat(" (", held.size(), " images held out with seed ", seed, ")");
   return held;
 }

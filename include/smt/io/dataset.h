@@ -40,5 +40,8 @@ void apply_limit(ImageSet& set, std::int64_t limit, std::uint64_t seed);
 // returned validation set (both keep their relative order): image folders
 // list images class by class, so "the last n" would be the last classes.
 ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed);
+// The images hold_out would move (mask[i] = 1), from the labels alone.
+std::vector<char> hold_out_choice(const std::vector<int>& labels, int num_classes, std::size_t n,
+                                  std::uint64_t seed, const std::string& source);
 
 }  // namespace smt
