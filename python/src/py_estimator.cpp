@@ -93,8 +93,11 @@ void bind_estimator(py::module_& m) {
                 {static_cast<py::ssize_t>(view.count), static_cast<py::ssize_t>(e.feature_dim())});
             float* data = out.mutable_data();
             const auto size = static_cast<std::size_t>(out.size());
-            ObserverScope scope(e, callback, interval_s);
-            run_released(scope.observer(), [&] { e.transform(view, data, size, "X"); });
+            // A copy (it shares the fitted model) carries this call's observer,
+            // so transforms from several Python threads do not race on one.
+            smt::Estimator local = e;
+            ObserverScope scope(local, callback, interval_s);
+            run_released(scope.observer(), [&] { local.transform(view, data, size, "X"); });
             return out;
           },
           py::arg("X"), py::arg("callback") = py::none(), py::arg("interval") = 1.0)

@@ -126,3 +126,14 @@ def test_the_callers_thread_settings_are_left_alone(data):
     a = smt.SparseManifoldTransform(**dict(TINY, threads=2)).fit(X).transform(X)
     b = smt.SparseManifoldTransform(**dict(TINY, threads=1)).fit(X).transform(X)
     assert a.tobytes() == b.tobytes()  # the thread count does not change the result
+
+
+def test_concurrent_transforms_from_python_threads(data):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, _ = data
+    est = smt.SparseManifoldTransform(**TINY).fit(X)
+    want = est.transform(X).tobytes()
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: est.transform(X).tobytes(), range(8)))
+    assert all(g == want for g in got)
