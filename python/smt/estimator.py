@@ -166,8 +166,10 @@ def _docstring():
         "",
         "Attributes (after fit or load)",
         "----------",
-        "feature_dim_, image_shape_, n_features_in_, eigenvalues_, dictionary_,",
-        "projection_, whitening_, fit_metrics_ (stage times and sizes, as the CLI's metrics JSON).",
+        "feature_dim_, image_shape_, n_features_in_, dictionary_, projection_, whitening_,",
+        "eigenvalues_ (the embed_dim kept generalized eigenvalues of L u = lambda V u, ascending;",
+        "the skipped ones are in fit_metrics_['fit']['eigenvalues']), fit_metrics_ (stage",
+        "seconds and sizes, as in the CLI's metrics JSON).",
     ]
     return "\n".join(lines)
 
