@@ -25,7 +25,7 @@ if [[ $user == 1 ]]; then
 else
   dest=$("$python" -c "import sysconfig; print(sysconfig.get_path('platlib'))")
 fi
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_PYTHON=ON \
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_PYTHON=ON -DSMT_PYTHON_REQUIRED=ON \
   -DPython3_EXECUTABLE="$python" -DSMT_PYTHON_INSTALL_DIR="$dest" >/dev/null
 cmake --build build --target smt_python
 

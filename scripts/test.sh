@@ -19,7 +19,7 @@ fi
 say "MNIST for the tests: $SMT_DATA_DIR"
 
 say "Release build in build/ (library, CLI, Python package; ctest runs the Python tests too)"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_TESTS=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DSMT_BUILD_TESTS=ON -DSMT_PYTHON_REQUIRED=ON
 cmake --build build
 ctest --test-dir build --output-on-failure -j2
 say "library consumer: find_package(smt) from a project outside the tree"
