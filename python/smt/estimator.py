@@ -121,18 +121,6 @@ class SparseManifoldTransform(TransformerMixin, BaseEstimator):
         obj._adopt(est)
         return obj
 
-    def __getstate__(self):
-        state = dict(super().__getstate__())  # a copy: object's may be __dict__ itself
-        # The model travels once, as model-file bytes (smt._smt.Estimator pickles so).
-        for derived in ("eigenvalues_",):
-            state.pop(derived, None)
-        return state
-
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        if "_estimator" in state:
-            self.eigenvalues_ = self._estimator.eigenvalues
-
 
 def _signature():
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]

@@ -4,8 +4,6 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
-#include <filesystem>
-
 #include "py_arrays.h"
 #include "py_bindings.h"
 #include "smt/core/error.h"
@@ -80,14 +78,10 @@ void bind_datasets(py::module_& m) {
         return load_with([&] {
           smt::ImageSet s;
           if (format == "mnist") {
-            // As load_split looks: `path`, else its mnist/ subdirectory.
-            const std::string sub = path + "/mnist";
-            try {
-              s = smt::load_mnist(path, train);
-            } catch (const smt::Error&) {
-              if (!std::filesystem::is_directory(sub)) throw;
-              s = smt::load_mnist(sub, train);
-            }
+            // As load_split looks: `path`, else its mnist/ subdirectory; with
+            // neither, load_mnist's error names `path`.
+            const std::string found = smt::find_mnist_dir(path);
+            s = smt::load_mnist(found.empty() ? path : found, train);
           } else if (format == "cifar10") {
             s = smt::load_cifar10(path, train);
           } else if (format == "cifar100") {

@@ -26,29 +26,41 @@ T load(const std::uint8_t* p) {
   return v;
 }
 
-// Copies image i's values in (row, column, channel) order into out.
+// Copies image i's values in (row, column, channel) order into out, each
+// through `to_8bit(address)`; the pixel type is a template argument so the
+// innermost loop has no switch.
+template <class To8bit>
 void copy_image(const ImageView& v, const std::array<std::ptrdiff_t, 4>& st, std::size_t i,
-                std::uint8_t* out, const char* what) {
+                std::uint8_t* out, To8bit to_8bit) {
   const auto* base =
       static_cast<const std::uint8_t*>(v.data) + static_cast<std::ptrdiff_t>(i) * st[0];
   std::size_t o = 0;
-  for (int y = 0; y < v.height; ++y) {
+  for (int y = 0; y < v.height; ++y)
     for (int x = 0; x < v.width; ++x) {
       const std::uint8_t* px = base + y * st[1] + x * st[2];
-      for (int c = 0; c < v.channels; ++c, ++o) {
-        const std::uint8_t* q = px + c * st[3];
-        switch (v.type) {
-          case PixelType::kUint8:
-            out[o] = *q;
-            break;
-          case PixelType::kFloat32:
-            out[o] = to_byte(load<float>(q), what, "float32", i);
-            break;
-          case PixelType::kFloat64:
-            out[o] = to_byte(load<double>(q), what, "float64", i);
-            break;
-        }
-      }
+      for (int c = 0; c < v.channels; ++c) out[o++] = to_8bit(px + c * st[3]);
+    }
+}
+
+void copy_images(const ImageView& v, const std::array<std::ptrdiff_t, 4>& st, std::uint8_t* out,
+                 const char* what) {
+  const std::size_t per = v.values_per_image();
+  for (std::size_t i = 0; i < v.count; ++i) {
+    std::uint8_t* dst = out + i * per;
+    switch (v.type) {
+      case PixelType::kUint8:
+        copy_image(v, st, i, dst, [](const std::uint8_t* q) { return *q; });
+        break;
+      case PixelType::kFloat32:
+        copy_image(v, st, i, dst, [&](const std::uint8_t* q) {
+          return to_byte(load<float>(q), what, "float32", i);
+        });
+        break;
+      case PixelType::kFloat64:
+        copy_image(v, st, i, dst, [&](const std::uint8_t* q) {
+          return to_byte(load<double>(q), what, "float64", i);
+        });
+        break;
     }
   }
 }
@@ -95,7 +107,7 @@ ImageSet to_image_set(const ImageView& v, const char* what) {
     const auto* p = static_cast<const std::uint8_t*>(v.data);
     std::copy(p, p + s.pixels.size(), s.pixels.begin());
   } else {
-    for (std::size_t i = 0; i < v.count; ++i) copy_image(v, st, i, s.pixels.data() + i * per, what);
+    copy_images(v, st, s.pixels.data(), what);
   }
   s.labels.assign(v.count, 0);
   if (v.labels) {

@@ -22,9 +22,7 @@ ImageSet load_split(const std::string& dir, bool train, const LoadOptions& optio
     apply_limit(set, options.limit, options.limit_seed);
     return set;
   };
-  for (const std::string& d : {dir, (fs::path(dir) / "mnist").string()}) {
-    if (looks_like_idx_dir(d)) return limited(load_mnist(d, train));
-  }
+  if (const std::string d = find_mnist_dir(dir); !d.empty()) return limited(load_mnist(d, train));
   if (!find_cifar10_dir(dir).empty()) return limited(load_cifar10(dir, train));
   if (!find_cifar100_dir(dir).empty())
     return limited(load_cifar100(dir, train, options.cifar100_coarse));

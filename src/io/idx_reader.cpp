@@ -288,4 +288,10 @@ bool looks_like_idx_dir(const std::string& dir) {
          !find_file(dir, candidate_names(/*train=*/true, /*images=*/false)).empty();
 }
 
+std::string find_mnist_dir(const std::string& dir) {
+  for (const std::string& d : {dir, (fs::path(dir) / "mnist").string()})
+    if (looks_like_idx_dir(d)) return d;
+  return "";
+}
+
 }  // namespace smt

@@ -78,12 +78,9 @@ void FeatureEncoder::encode_in_batches(const ImageSet& images, bool flip, std::s
   if (what) progress.emplace(ctx, what, static_cast<std::int64_t>(end - begin));
   for (std::size_t b0 = begin; b0 < end; b0 += batch) {
     const std::size_t b1 = std::min(end, b0 + batch);
+    // encode() is itself a cancellation point at every image.
     encode(images, flip, b0, b1, out + (b0 - begin) * feature_dim_, ctx, cached);
-    if (progress) {
-      progress->update(static_cast<std::int64_t>(b1 - begin));
-    } else {
-      ctx.check_cancelled();
-    }
+    if (progress) progress->update(static_cast<std::int64_t>(b1 - begin));
   }
   if (progress) progress->finish();
 }

@@ -25,4 +25,8 @@ ImageSet load_mnist(const std::string& dir, bool train);
 // the names load_mnist accepts. Never throws.
 bool looks_like_idx_dir(const std::string& dir);
 
+// The directory holding the MNIST files: `dir` itself or its mnist/
+// subdirectory (looks_like_idx_dir); "" when neither does. Never throws.
+std::string find_mnist_dir(const std::string& dir);
+
 }  // namespace smt
