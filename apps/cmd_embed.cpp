@@ -49,7 +49,7 @@ class EmbedCommand : public Subcommand {
     const smt::FeatureEncoder encoder(model);
     std::vector<float> features(images.size() * encoder.feature_dim());
     smt::Timer t;
-    encoder.encode(images, false, 0, images.size(), features.data(), ctx);
+    encoder.encode(images, smt::ViewSet(), 0, images.size(), features.data(), ctx);
     ctx.log(smt::str_cat("embedded ", images.size(), " images in ", t.seconds(), "s"));
     smt::write_npy(out_, features.data(), {images.size(), encoder.feature_dim()});
     if (!labels_out_.empty()) {

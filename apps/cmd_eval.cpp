@@ -6,6 +6,7 @@
 #include "command.h"
 #include "smt/model/data_split.h"
 #include "smt/model/memory_plan.h"
+#include "smt/stages/augmented_views.h"
 
 namespace smt_cli {
 
@@ -35,8 +36,9 @@ class EvalCommand : public Subcommand {
     smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx);
     const smt::ImageSet& train = sets.train;
     const smt::ImageSet& test = sets.eval;
-    const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width,
-                                                  train.size() * (c.flip ? 2 : 1), test.size());
+    const smt::MemoryPlan plan =
+        smt::plan_memory(c, train.height, train.width,
+                         smt::ViewSet::references(c).augmented(train.size()), test.size());
     metrics.extra()["memory_plan"] = plan.to_json();
     smt::EvalOptions eval_options;
     eval_options.block_images = plan.knn_block_images;

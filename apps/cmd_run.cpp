@@ -9,6 +9,7 @@
 #include "smt/model/memory_plan.h"
 #include "smt/model/resource_usage.h"
 #include "smt/model/sgemm_probe.h"
+#include "smt/stages/augmented_views.h"
 
 namespace smt_cli {
 
@@ -39,8 +40,9 @@ class RunCommand : public Subcommand {
     metrics.add_seconds("load", t_load.seconds());
     const double sgemm = smt::measure_sgemm_gflops(0.5);
     ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
-    const smt::MemoryPlan plan = smt::plan_memory(c, train.height, train.width,
-                                                  train.size() * (c.flip ? 2 : 1), test.size());
+    const smt::MemoryPlan plan =
+        smt::plan_memory(c, train.height, train.width,
+                         smt::ViewSet::references(c).augmented(train.size()), test.size());
     metrics.extra()["memory_plan"] = plan.to_json();
     smt::TrainCodes codes;
     smt::FitOptions fit_options;

@@ -6,6 +6,9 @@
 #   bash bench/cifar10.sh scale N      # configs/cifar10-jpeg.json at --train-limit N
 #                                      # (N = 1000 also needs --dict-threshold 0.5: at 0.45
 #                                      # its patches fill only 8010 of the 8192 atoms)
+#   bash bench/cifar10.sh lever NAME   # one row of the issue-15 lever table: configs/cifar10-jpeg.json
+#                                      # at --train-limit 5000 --validation 2000 plus the options
+#                                      # after NAME (held-out training images, never the test split)
 # Writes bench/results/cifar10-<name>.json (smt's metrics) and .time (GNU time -v).
 # Extra arguments after the mode go to smt run.
 set -euo pipefail
@@ -36,5 +39,11 @@ case $mode in
     shift
     run "scale-$n" configs/cifar10-jpeg.json --train-limit "$n" --memory-limit 11 "$@"
     ;;
-  *) echo "usage: bash bench/cifar10.sh full|small|scale N [smt run args]" >&2; exit 2 ;;
+  lever)
+    name=$1
+    shift
+    run "lever-$name" configs/cifar10-jpeg.json --train-limit 5000 --validation 2000 \
+      --memory-limit 11 "$@"
+    ;;
+  *) echo "usage: bash bench/cifar10.sh full|small|scale N|lever NAME [smt run args]" >&2; exit 2 ;;
 esac

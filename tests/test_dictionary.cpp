@@ -65,7 +65,7 @@ struct Fixture {
   std::unique_ptr<PatchSource> source;
 
   Fixture() {
-    const PatchSource raw(images, extractor, nullptr, true);
+    const PatchSource raw(images, extractor, nullptr, smt::ViewSet(true));
     MomentAccumulator moments(raw.dim());
     std::vector<float> patches(static_cast<std::size_t>(raw.patches_per_image()) * raw.dim()),
         scratch;
@@ -74,7 +74,7 @@ struct Fixture {
       moments.add(patches.data(), raw.patches_per_image());
     }
     whitener = Whitener::fit(moments, 1e-3);
-    source = std::make_unique<PatchSource>(images, extractor, &whitener, true);
+    source = std::make_unique<PatchSource>(images, extractor, &whitener, smt::ViewSet(true));
   }
 
   // Every whitened patch of the augmented set (num_patches x dim).
@@ -230,6 +230,88 @@ TEST(Dictionary, KMeansIsDeterministicPerSeedAndThreadCount) {
   config.kmeans_iters = 4;
   config.kmeans_batch = 1500;
   EXPECT_EQ(Dictionary::fit(*f.source, config, context(5, 2)).atoms(), a.atoms());
+}
+
+// The online 1-sparse heuristic starts from the seeded stream's first
+// non-zero patches (a random-patch dictionary): its running means must
+// represent the patches better than that start.
+TEST(Dictionary, OnlineAtomsAreUnitAndFitBetterThanRandomPatches) {
+  const Fixture& f = fixture();
+  const int dim = f.source->dim();
+  const Context ctx = context(2, 2);
+  const Dictionary start = Dictionary::fit_online(*f.source, kKMeansSize, 1, 1000, ctx);
+  const Dictionary dict = Dictionary::fit_online(*f.source, kKMeansSize, 8000, 1000, ctx);
+  expect_unit_atoms(start, kKMeansSize, dim);
+  expect_unit_atoms(dict, kKMeansSize, dim);
+  const std::vector<float> patches = f.all_patches();
+  EXPECT_GT(mean_best_cosine(dict, patches), mean_best_cosine(start, patches) + 0.02);
+  // The start is made of training patches (but for the atom that won the
+  // one patch visited after it).
+  int found = 0;
+  for (int k = 0; k < kKMeansSize; ++k) {
+    for (std::size_t p = 0; p < patches.size() / dim; ++p) {
+      const float* x = patches.data() + p * dim;
+      const double n = std::sqrt(dot(x, x, dim));
+      if (n > 0 && dot(x, start.atom(k), dim) / n > 1 - 1e-6) {
+        ++found;
+        break;
+      }
+    }
+  }
+  EXPECT_GE(found, kKMeansSize - 1);
+}
+
+TEST(Dictionary, OnlineIsDeterministicPerSeedAndThreadCount) {
+  const Fixture& f = fixture();
+  const Dictionary a = Dictionary::fit_online(*f.source, kKMeansSize, 6000, 1500, context(5, 1));
+  const Dictionary b = Dictionary::fit_online(*f.source, kKMeansSize, 6000, 1500, context(5, 3));
+  const Dictionary other =
+      Dictionary::fit_online(*f.source, kKMeansSize, 6000, 1500, context(6, 1));
+  EXPECT_EQ(a.atoms(), b.atoms()) << "the thread count changed the atoms";
+  EXPECT_NE(a.atoms(), other.atoms()) << "another seed gave the same atoms";
+  Config config;
+  config.dict_size = kKMeansSize;
+  config.dict_method = DictMethod::kOnline;
+  config.dict_samples = 6000;
+  config.kmeans_batch = 1500;
+  EXPECT_EQ(Dictionary::fit(*f.source, config, context(5, 2)).atoms(), a.atoms());
+}
+
+// Atoms that stop winning are replaced: at the end few atoms are the
+// nearest of no patch at all, fewer than in the random start.
+TEST(Dictionary, OnlineReplacesAtomsThatStopWinning) {
+  const Fixture& f = fixture();
+  const int dim = f.source->dim(), size = 120;
+  const std::vector<float> patches = f.all_patches();
+  auto dead_atoms = [&](const Dictionary& d) {
+    std::vector<int> wins(size, 0);
+    for (std::size_t p = 0; p < patches.size() / dim; ++p) {
+      int best = 0;
+      for (int k = 1; k < size; ++k)
+        if (dot(patches.data() + p * dim, d.atom(k), dim) >
+            dot(patches.data() + p * dim, d.atom(best), dim))
+          best = k;
+      ++wins[best];
+    }
+    return static_cast<int>(std::count(wins.begin(), wins.end(), 0));
+  };
+  const Dictionary start = Dictionary::fit_online(*f.source, size, 1, 500, context(1, 2));
+  const Dictionary dict = Dictionary::fit_online(*f.source, size, 30000, 500, context(1, 2));
+  expect_unit_atoms(dict, size, dim);
+  const int dead_start = dead_atoms(start), dead_end = dead_atoms(dict);
+  EXPECT_LE(dead_end, dead_start);
+  EXPECT_LE(dead_end, size / 10) << dead_end << " atoms win no patch (start: " << dead_start << ")";
+}
+
+TEST(Dictionary, OnlineFailsClearlyOnFlatImages) {
+  ImageSet flat = synthetic_images(4);
+  std::fill(flat.pixels.begin(), flat.pixels.end(), std::uint8_t{77});
+  const PatchExtractor extractor{kSide, kSide, 1, kPatch, 1, -1};
+  const PatchSource src(flat, extractor, nullptr, ViewSet(true));
+  const std::string msg =
+      testing::error_of([&] { Dictionary::fit_online(src, 8, 0, 500, context(1, 2)); });
+  EXPECT_NE(msg.find("non-zero patches"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("dict-size"), std::string::npos) << msg;
 }
 
 }  // namespace

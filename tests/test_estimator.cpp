@@ -378,8 +378,8 @@ TEST(FeatureEncoder, ErrorInsideTheParallelLoopReachesTheCaller) {
   ctx.threads = 2;
   std::vector<float> f(40 * est.feature_dim());
   smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(est.model()));
-  const std::string msg =
-      smt::testing::error_of([&] { encoder.encode(set, false, 0, 40, f.data(), ctx, &cache); });
+  const std::string msg = smt::testing::error_of(
+      [&] { encoder.encode(set, smt::ViewSet(), 0, 40, f.data(), ctx, &cache); });
   EXPECT_NE(msg.find("cached codes of image 0"), std::string::npos) << msg;
 }
 

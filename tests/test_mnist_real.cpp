@@ -10,10 +10,10 @@
 #include <filesystem>
 #include <vector>
 
-#include "smt/io/dataset.h"
 #include "smt/eval/knn.h"
-#include "smt/stages/patch_source.h"
+#include "smt/io/dataset.h"
 #include "smt/smt.h"
+#include "smt/stages/patch_source.h"
 #include "smt/stages/statistics.h"
 
 namespace {
@@ -56,7 +56,7 @@ TEST_P(MnistReal, ProjectionWhitensTheTrainingStatistics) {
   // Whitened (unnormalised) patch covariance: W Sigma W = I - tau W^2, i.e.
   // ~I wherever the variance is well above tau.
   const smt::PatchExtractor ex = model.extractor();
-  const smt::PatchSource raw(train_, ex, nullptr, false);
+  const smt::PatchSource raw(train_, ex, nullptr, smt::ViewSet());
   smt::MomentAccumulator moments(ex.dim());
   std::vector<float> buf(static_cast<std::size_t>(ex.num_patches()) * ex.dim()), scratch;
   for (std::size_t i = 0; i < raw.num_images(); ++i) {
@@ -81,7 +81,7 @@ TEST_P(MnistReal, ProjectionWhitensTheTrainingStatistics) {
   EXPECT_GE(near_identity, d / 2) << "most whitened directions should have unit variance";
 
   // Recompute V and L for the same images and check P against them.
-  const smt::PatchSource src(train_, ex, &model.whitener, false);
+  const smt::PatchSource src(train_, ex, &model.whitener, smt::ViewSet());
   const smt::SparseCoder coder = model.coder();
   smt::SmtStatistics stats(c.dict_size, true, {c.op, c.neighborhood, c.zero_code});
   std::vector<smt::PatchCodes> codes(src.num_images());
@@ -122,8 +122,8 @@ TEST_P(MnistReal, ProjectionWhitensTheTrainingStatistics) {
   test.truncate(200);
   const std::size_t f = model.feature_dim();
   std::vector<float> tr(train_.size() * f), te(test.size() * f);
-  smt::compute_features(model, train_, false, 0, train_.size(), tr.data(), ctx);
-  smt::compute_features(model, test, false, 0, test.size(), te.data(), ctx);
+  smt::compute_features(model, train_, smt::ViewSet(), 0, train_.size(), tr.data(), ctx);
+  smt::compute_features(model, test, smt::ViewSet(), 0, test.size(), te.data(), ctx);
   smt::KnnAccumulator knn(te.data(), test.size(), f, 10);
   knn.add_references(tr.data(), train_.labels.data(), train_.size());
   const smt::KnnResult r = knn.classify(10, 0.03f, test.labels);

@@ -23,8 +23,8 @@
 #include "smt/core/image_set.h"
 #include "smt/eval/knn.h"
 #include "smt/model/model.h"
-#include "smt/stages/patch_source.h"
 #include "smt/smt.h"
+#include "smt/stages/patch_source.h"
 #include "test_util.h"
 
 namespace fs = std::filesystem;
@@ -106,7 +106,7 @@ std::vector<float> features(const smt::SmtModel& m, const smt::ImageSet& images,
                             const smt::Context& ctx) {
   const std::size_t n = images.size() * (flip ? 2 : 1);
   std::vector<float> f(n * m.feature_dim());
-  smt::compute_features(m, images, flip, 0, n, f.data(), ctx);
+  smt::compute_features(m, images, smt::ViewSet(flip), 0, n, f.data(), ctx);
   return f;
 }
 
@@ -185,7 +185,7 @@ TEST_P(ModelRoundTrip, SaveLoadReproducesFeaturesBitForBit) {
   {
     const auto all = features(model, train, true, ctx);
     std::vector<float> part(5 * model.feature_dim());
-    smt::compute_features(model, train, true, 7, 12, part.data(), ctx);
+    smt::compute_features(model, train, smt::ViewSet(true), 7, 12, part.data(), ctx);
     EXPECT_EQ(0, std::memcmp(part.data(), all.data() + 7 * model.feature_dim(),
                              part.size() * sizeof(float)));
   }
@@ -196,7 +196,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(FitCase{"vq_greedy", 1.0, smt::DictMethod::kGreedy, smt::CodeValues::kBinary},
                     FitCase{"t03_greedy", 0.3, smt::DictMethod::kGreedy, smt::CodeValues::kBinary},
                     FitCase{"t03_kmeans_variable", 0.3, smt::DictMethod::kKMeans,
-                            smt::CodeValues::kVariable}),
+                            smt::CodeValues::kVariable},
+                    FitCase{"t03_online", 0.3, smt::DictMethod::kOnline, smt::CodeValues::kBinary}),
     [](const testing::TestParamInfo<FitCase>& pinfo) { return pinfo.param.name; });
 
 class ModelFile : public testing::Test {
@@ -370,7 +371,8 @@ TEST(TrainCodeCache, CachedPrefixGivesTheSameFeatures) {
       EXPECT_EQ(codes.images.size(), 0u);
     }
     std::vector<float> got(want.size());
-    smt::compute_features(model, train, cfg.flip, 0, n_aug, got.data(), ctx, &codes);
+    smt::compute_features(model, train, smt::ViewSet::training(cfg), 0, n_aug, got.data(), ctx,
+                          &codes);
     EXPECT_EQ(got, want);
   }
 }
@@ -392,7 +394,8 @@ TEST(EvaluateKnn, BothStreamingSidesEqualBruteForce) {
   ASSERT_EQ(all_codes.images.size(), n_aug);
   const std::vector<float> train_f = features(model, train, cfg.flip, ctx);
   const std::vector<float> test_f = features(model, test, false, ctx);
-  const smt::PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
+  const smt::PatchSource labels_src(train, model.extractor(), nullptr, smt::ViewSet::training(cfg),
+                                    cfg.grayscale);
   std::vector<int> train_labels(n_aug);
   for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
   const int classes = std::max(train.num_classes, test.num_classes);

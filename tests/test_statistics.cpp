@@ -320,6 +320,46 @@ TEST(Statistics, WholeImageClosedForm) {
   EXPECT_EQ(stats.num_columns(), 9);
 }
 
+// A joint context of several views (view-context joint) is their codes
+// appended into one image: the whole-image closed form over it equals the
+// explicit A D D^T A^T with D's second-derivative columns running over the
+// union of the views' patches.
+TEST(Statistics, JointContextIsTheUnionOfTheViewsPatches) {
+  for (Kind kind : {Kind::kBinaryMulti, Kind::kVariableMulti}) {
+    const auto views = random_images(6, kGh, kGw, kK, kind, 91);
+    std::vector<smt::PatchCodes> joined(3);
+    for (int g = 0; g < 3; ++g) {
+      smt::append_codes(joined[g], views[2 * g]);
+      smt::append_codes(joined[g], views[2 * g + 1]);
+      ASSERT_EQ(joined[g].num_patches(), 2 * kGh * kGw);
+      for (int p = 0; p < 2 * kGh * kGw; ++p) {
+        const smt::PatchCodes& v = views[2 * g + p / (kGh * kGw)];
+        const int q = p % (kGh * kGw);
+        ASSERT_EQ(joined[g].end(p) - joined[g].begin(p), v.end(q) - v.begin(q));
+        ASSERT_EQ(joined[g].fallback[p], v.fallback[q]);
+        for (auto e = v.begin(q); e < v.end(q); ++e) {
+          ASSERT_EQ(joined[g].atoms[joined[g].begin(p) + (e - v.begin(q))], v.atoms[e]);
+          ASSERT_EQ(joined[g].value(p, joined[g].begin(p) + (e - v.begin(q))), v.value(q, e));
+        }
+      }
+    }
+    for (auto zero : {smt::ZeroCode::kDrop, smt::ZeroCode::kArgmax}) {
+      smt::OperatorSpec spec{smt::Operator::kSecond, -1, zero};
+      const Reference ref = reference(joined, 2 * kGh, kGw, kK, spec);
+      smt::SmtStatistics stats(kK, false, spec);
+      stats.add_images(ptrs(joined), 2 * kGh, kGw, quiet(2));
+      EXPECT_EQ(stats.num_images(), 3);
+      EXPECT_EQ(stats.num_columns(), ref.columns);
+      expect_close(stats.dense_v(), ref.v, kK, "V");
+      expect_close(stats.dense_l(), ref.l, kK, "L");
+      // Not the same as the views as separate images.
+      smt::SmtStatistics separate(kK, false, spec);
+      separate.add_images(ptrs(views), kGh, kGw, quiet(2));
+      EXPECT_NE(separate.dense_l(), stats.dense_l());
+    }
+  }
+}
+
 // Images with fewer than two included patches add to M and V but not to L.
 TEST(Statistics, DegenerateImagesAddNothingToL) {
   auto images = random_images(3, kGh, kGw, kK, Kind::kBinaryMulti, 77);

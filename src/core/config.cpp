@@ -22,6 +22,15 @@ ParamTable<Config> make_table() {
   ParamTable<Config> t;
   // Data
   t.boolean("flip", &Config::flip, kModel, "append the horizontal flip of every training image");
+  t.boolean("gray-view", &Config::gray_view, kModel,
+            "append the luma (BT.601) copy of every training view, written to each colour "
+            "channel so that patches keep their size (colour images only)");
+  t.choice<ViewContext>("view-context", &Config::view_context,
+                        {{"separate", ViewContext::kSeparate}, {"joint", ViewContext::kJoint}},
+                        kModel,
+                        "the augmented views of a training image (flip, gray-view): separate "
+                        "images, or one context whose patches are all neighbours under the "
+                        "whole-image operator (needs neighborhood -1)");
   t.integer("train-limit", &Config::train_limit, 0, 1e9, kRun,
             "use only this many training images (before flips); 0 = all");
   t.integer("test-limit", &Config::test_limit, 0, 1e9, kRun,
@@ -47,9 +56,13 @@ ParamTable<Config> make_table() {
   // Dictionary
   t.integer("dict-size", &Config::dict_size, 2, 65536, kModel, "number of dictionary atoms K");
   t.choice<DictMethod>("dict-method", &Config::dict_method,
-                       {{"greedy", DictMethod::kGreedy}, {"kmeans", DictMethod::kKMeans}}, kModel,
-                       "dictionary learning: greedy cosine-threshold patch selection or "
-                       "spherical k-means");
+                       {{"greedy", DictMethod::kGreedy},
+                        {"kmeans", DictMethod::kKMeans},
+                        {"online", DictMethod::kOnline}},
+                       kModel,
+                       "dictionary learning: greedy cosine-threshold patch selection, "
+                       "spherical k-means started from it, or the online 1-sparse heuristic "
+                       "(random patches refined by running means of the patches they win)");
   t.real("dict-threshold", &Config::dict_threshold, -1, 1, kModel,
          "greedy dictionary (and the start of k-means): accept a patch whose cosine with every "
          "accepted atom is <= this");
@@ -58,7 +71,10 @@ ParamTable<Config> make_table() {
   t.integer("kmeans-iters", &Config::kmeans_iters, 1, 1e6, kModel,
             "spherical k-means: mini-batch iterations");
   t.integer("kmeans-batch", &Config::kmeans_batch, 1, 1e8, kModel,
-            "spherical k-means: patches per mini-batch");
+            "spherical k-means and online dictionary: patches per mini-batch");
+  t.integer("dict-samples", &Config::dict_samples, 0, 1e12, kModel,
+            "online dictionary: training patches visited (seeded draws over all views); "
+            "0 = 500 x dict-size");
   // Coding
   t.real("threshold", &Config::threshold, -1, 1e6, kModel,
          "sparse coding threshold t: atoms with cosine >= t are on; t >= 1 means vector "
@@ -92,6 +108,8 @@ ParamTable<Config> make_table() {
   t.integer("knn-k", &Config::knn_k, 1, 1e6, kEval, "k of the weighted k-NN");
   t.real("knn-temperature", &Config::knn_temperature, 1e-6, 1e6, kEval,
          "temperature T of the k-NN votes exp(cos/T)");
+  t.boolean("knn-gray-views", &Config::knn_gray_views, kEval,
+            "with gray-view: the luma copies of the training images are k-NN references too");
   // Execution
   t.integer("seed", &Config::seed, 0, 9007199254740992.0, kExec, "random seed");
   t.integer("threads", &Config::threads, 0, 4096, kExec, "worker threads; 0 = all cores");
@@ -151,6 +169,13 @@ void Config::validate() const {
             param("skip"), " (", skip, ") must be smaller than ", param("dict-size"), " (",
             dict_size,
             "): the embedding keeps eigenvectors of a K x K problem, K the number of atoms");
+  SMT_CHECK(!(gray_view && grayscale), param("gray-view"),
+            " adds luma copies of colour images, but ", param("grayscale"),
+            " already makes every patch luma: use one of them");
+  SMT_CHECK(view_context == ViewContext::kSeparate || neighborhood == -1, param("view-context"),
+            " joint puts the views of an image into one context of the whole-image operator; it "
+            "needs ",
+            param("neighborhood"), " -1 (got ", neighborhood, ")");
 }
 
 // Spelled by the table, like the command line and the JSON files.

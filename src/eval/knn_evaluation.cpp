@@ -27,13 +27,14 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
   const SmtModel& model = encoder.model();
   const Config& cfg = model.config;
   const std::size_t fdim = model.feature_dim();
-  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  const ViewSet views = ViewSet::references(cfg);
+  const std::size_t n_aug = views.augmented(train.size());
   Timer t_train;
   std::vector<float> train_features(n_aug * fdim);
   std::vector<int> train_labels(n_aug);
   {
-    const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
-    encoder.encode_in_batches(train, cfg.flip, 0, n_aug, train_features.data(), ctx, cached,
+    const PatchSource labels_src(train, model.extractor(), nullptr, views, cfg.grayscale);
+    encoder.encode_in_batches(train, views, 0, n_aug, train_features.data(), ctx, cached,
                               "embedding training images");
     for (std::size_t i = 0; i < n_aug; ++i) train_labels[i] = labels_src.label(i);
   }
@@ -55,7 +56,7 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
     const std::size_t bn = std::min(block, test.size() - b0);
     Timer t_embed;
     std::vector<float> queries(bn * fdim);
-    encoder.encode_in_batches(test, false, b0, b0 + bn, queries.data(), ctx, nullptr, nullptr);
+    encoder.encode_in_batches(test, ViewSet(), b0, b0 + bn, queries.data(), ctx, nullptr, nullptr);
     embed_seconds += t_embed.seconds();
     Timer t_knn;
     KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
@@ -94,7 +95,8 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
   SMT_CHECK(test.size() >= 1, "the test set is empty");
   const std::size_t fdim = model.feature_dim();
   const int num_classes = std::max({model.num_classes, train.num_classes, test.num_classes});
-  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
+  const ViewSet views = ViewSet::references(cfg);
+  const std::size_t n_aug = views.augmented(train.size());
   SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_aug, param("knn-k"), " ", cfg.knn_k,
             " exceeds the ", n_aug, " training images");
   const std::size_t block =
@@ -108,13 +110,13 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
   // Test features stay in memory; training features are streamed.
   Timer t_test;
   std::vector<float> test_features(test.size() * fdim);
-  encoder.encode_in_batches(test, false, 0, test.size(), test_features.data(), ctx, nullptr,
+  encoder.encode_in_batches(test, ViewSet(), 0, test.size(), test_features.data(), ctx, nullptr,
                             "embedding test images");
   metrics.add_seconds("embed_test", t_test.seconds());
 
   Timer t_knn;
   KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
-  const PatchSource labels_src(train, model.extractor(), nullptr, cfg.flip, cfg.grayscale);
+  const PatchSource labels_src(train, model.extractor(), nullptr, views, cfg.grayscale);
   std::vector<float> features(block * fdim);
   std::vector<int> labels(block);
   double embed_seconds = 0;
@@ -122,7 +124,7 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
   for (std::size_t b0 = 0; b0 < n_aug; b0 += block) {
     const std::size_t bn = std::min(block, n_aug - b0);
     Timer t_embed;
-    encoder.encode(train, cfg.flip, b0, b0 + bn, features.data(), ctx, cached);
+    encoder.encode(train, views, b0, b0 + bn, features.data(), ctx, cached);
     embed_seconds += t_embed.seconds();
     for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
     knn.add_references(features.data(), labels.data(), bn);

@@ -47,7 +47,7 @@ void Estimator::transform(const ImageView& images, float* out, std::size_t out_s
   // (PatchSource), for transform as for every other caller.
   const ImageSet set = to_image_set(images, name.c_str());
   const ScopedThreadLimit threads(config_.threads);
-  encoder_->encode_in_batches(set, false, 0, set.size(), out, context(), nullptr,
+  encoder_->encode_in_batches(set, ViewSet(), 0, set.size(), out, context(), nullptr,
                               "embedding images");
 }
 

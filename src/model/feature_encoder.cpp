@@ -37,15 +37,16 @@ FeatureEncoder::FeatureEncoder(std::shared_ptr<const SmtModel> model)
       coder_(model_->coder()),
       feature_dim_(model_->feature_dim()) {}
 
-void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin, std::size_t end,
+void FeatureEncoder::encode(const ImageSet& images, const ViewSet& views, std::size_t begin, std::size_t end,
                             float* out, const Context& ctx, const TrainCodes* cached) const {
   const SmtModel& model = *model_;
-  const PatchSource src(images, extractor_, &model.whitener, flip, model.config.grayscale);
+  const PatchSource src(images, extractor_, &model.whitener, views, model.config.grayscale);
   SMT_CHECK(end <= src.num_images() && begin <= end, "feature range [", begin, ", ", end,
             ") is outside the ", src.num_images(), " images");
   const int g = extractor_.grid_h(), d = model.projection.embed_dim();
   const std::size_t beta_size = static_cast<std::size_t>(extractor_.num_patches()) * d;
-  const bool use_cache = cached && cached->valid && cached->images.size() <= src.num_images();
+  const bool use_cache = cached && cached->valid && cached->views == views &&
+                         cached->images.size() <= src.num_images();
   struct Worker {
     CodingBuffers buffers;
     std::vector<float> beta;
@@ -70,7 +71,7 @@ void FeatureEncoder::encode(const ImageSet& images, bool flip, std::size_t begin
       });
 }
 
-void FeatureEncoder::encode_in_batches(const ImageSet& images, bool flip, std::size_t begin,
+void FeatureEncoder::encode_in_batches(const ImageSet& images, const ViewSet& views, std::size_t begin,
                                        std::size_t end, float* out, const Context& ctx,
                                        const TrainCodes* cached, const char* what) const {
   const std::size_t batch = static_cast<std::size_t>(model_->config.batch_images);
@@ -79,16 +80,16 @@ void FeatureEncoder::encode_in_batches(const ImageSet& images, bool flip, std::s
   for (std::size_t b0 = begin; b0 < end; b0 += batch) {
     const std::size_t b1 = std::min(end, b0 + batch);
     // encode() is itself a cancellation point at every image.
-    encode(images, flip, b0, b1, out + (b0 - begin) * feature_dim_, ctx, cached);
+    encode(images, views, b0, b1, out + (b0 - begin) * feature_dim_, ctx, cached);
     if (progress) progress->update(static_cast<std::int64_t>(b1 - begin));
   }
   if (progress) progress->finish();
 }
 
-void compute_features(const SmtModel& model, const ImageSet& images, bool flip, std::size_t begin,
+void compute_features(const SmtModel& model, const ImageSet& images, const ViewSet& views, std::size_t begin,
                       std::size_t end, float* out, const Context& ctx, const TrainCodes* cached) {
   FeatureEncoder(std::make_shared<const SmtModel>(model))
-      .encode(images, flip, begin, end, out, ctx, cached);
+      .encode(images, views, begin, end, out, ctx, cached);
 }
 
 }  // namespace smt

@@ -23,14 +23,18 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   model.channels = cfg.grayscale ? 1 : train.channels;
   model.num_classes = train.num_classes;
   const PatchExtractor ex = model.extractor();
-  const std::size_t n_aug = train.size() * (cfg.flip ? 2 : 1);
-  ctx.log(str_cat("fit: ", train.size(), " training images", cfg.flip ? " + flips" : "", ", ",
-                  ex.grid_h(), "x", ex.grid_w(), " patches of ", ex.dim(), " values each"));
+  const ViewSet views = ViewSet::training(cfg);
+  const std::size_t n_views = static_cast<std::size_t>(views.size());
+  const std::size_t n_aug = views.augmented(train.size());
+  const bool joint = cfg.view_context == ViewContext::kJoint && n_views > 1;
+  ctx.log(str_cat("fit: ", train.size(), " training images", views.describe(),
+                  joint ? " (each image's views one context)" : "", ", ", ex.grid_h(), "x",
+                  ex.grid_w(), " patches of ", ex.dim(), " values each"));
 
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
   {
-    const PatchSource raw(train, ex, nullptr, cfg.flip, cfg.grayscale);
+    const PatchSource raw(train, ex, nullptr, views, cfg.grayscale);
     struct Worker {
       MomentAccumulator moments;
       std::vector<float> patches, scratch;
@@ -52,7 +56,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   metrics.add_seconds("whitening", t_white.seconds());
   ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
 
-  const PatchSource src(train, ex, &model.whitener, cfg.flip, cfg.grayscale);
+  const PatchSource src(train, ex, &model.whitener, views, cfg.grayscale);
   // 2. Dictionary.
   Timer t_dict;
   model.dictionary = Dictionary::fit(src, cfg, ctx);
@@ -65,13 +69,24 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   SmtStatistics stats(cfg.dict_size, coder.vector_quantization(), spec);
   bool caching = keep != nullptr && options.code_cache_bytes > 0;
   std::size_t cached_bytes = 0;
+  // The cache holds the k-NN's reference views only, in the k-NN's order
+  // (a subsequence of the fit's: both are image-major).
+  const ViewSet references = ViewSet::references(cfg);
+  std::vector<char> cache_view(n_views);
+  for (std::size_t j = 0; j < n_views; ++j)
+    cache_view[j] = references.find(views[static_cast<int>(j)]) >= 0;
   if (keep) {
     keep->images.clear();
     keep->valid = false;
+    keep->views = references;
   }
-  const std::size_t batch = static_cast<std::size_t>(cfg.batch_images);
+  // Batches hold whole images (all their views), so that a joint context is
+  // never split.
+  const std::size_t batch =
+      std::max<std::size_t>(1, static_cast<std::size_t>(cfg.batch_images) / n_views) * n_views;
   std::vector<PatchCodes> codes(batch);
   std::vector<CompactCodes> packed(batch);  // the batch's codes as the cache keeps them
+  std::vector<PatchCodes> contexts(joint ? batch / n_views : 0);
   std::vector<const PatchCodes*> ptrs;
   double stats_seconds = 0;
   std::int64_t active_entries = 0;
@@ -88,20 +103,34 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
           ctx.check_cancelled();  // a batch can take seconds: stop within an image
           code_image(src, coder, b0 + i, w.buffers, codes[i]);
           w.active_entries += static_cast<std::int64_t>(codes[i].atoms.size());
-          if (caching) packed[i] = CompactCodes(codes[i]);
+          if (caching && cache_view[(b0 + i) % n_views]) packed[i] = CompactCodes(codes[i]);
         });
     for (const Worker& w : workers) active_entries += w.active_entries;
     Timer t_stats;
     ptrs.clear();
-    for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
-    stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);
+    if (joint) {
+      // One context per image: its views' patches, one after another, form a
+      // grid of n_views times the rows (the whole-image operator ignores the
+      // geometry).
+      for (std::size_t g = 0; g < bn / n_views; ++g) {
+        contexts[g].clear();
+        for (std::size_t j = 0; j < n_views; ++j) append_codes(contexts[g], codes[g * n_views + j]);
+        ptrs.push_back(&contexts[g]);
+      }
+      stats.add_images(ptrs, ex.grid_h() * static_cast<int>(n_views), ex.grid_w(), ctx);
+    } else {
+      for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
+      stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);
+    }
     stats_seconds += t_stats.seconds();
     // Keep codes while they fit the budget: the images that do not fit are
     // recoded for the k-NN (a prefix of the training set stays cached).
     for (std::size_t i = 0; caching && i < bn; ++i) {
+      if (!cache_view[(b0 + i) % n_views]) continue;
       if (cached_bytes + packed[i].bytes() > options.code_cache_bytes) {
         ctx.log(str_cat("training codes fill the ", options.code_cache_bytes >> 20,
-                        " MiB cache budget after ", keep->images.size(), " of ", n_aug,
+                        " MiB cache budget after ", keep->images.size(), " of ",
+                        references.augmented(train.size()),
                         " images: the rest will be recoded for the k-NN"));
         caching = false;
         break;
@@ -113,6 +142,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   }
   progress.finish();
   std::vector<PatchCodes>().swap(codes);  // the last batch's codes: memory the solver can use
+  std::vector<PatchCodes>().swap(contexts);
   std::vector<CompactCodes>().swap(packed);
   if (keep) keep->valid = true;
   metrics.extra()["train_codes_cached_images"] = keep ? keep->images.size() : 0;
@@ -141,6 +171,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   model.fit_report = {
       {"train_images", train.size()},
       {"augmented_images", n_aug},
+      {"contexts", stats.num_images()},
       {"train_patches", n_patches},
       {"active_atoms", rep.active_atoms},
       {"v_reg_absolute", rep.v_reg},

@@ -54,6 +54,43 @@ bool is_zero(const float* x, int dim) {
   return true;
 }
 
+// The nearest atom by cosine (the sparse coder's vector quantisation, fused
+// where available: no n x size similarity matrix is stored) of each of the n
+// patches in cand, and that cosine; -1 and 2 for zero patches.
+void assign_nearest(const Dictionary& current, const std::vector<float>& cand, int n,
+                    std::vector<int>& assign, std::vector<float>& best_sim, int threads) {
+  const int dim = current.dim();
+  const SparseCoder coder(current, 1.0, CodeValues::kBinary);
+  assign.assign(static_cast<std::size_t>(n), -1);
+  best_sim.assign(static_cast<std::size_t>(n), 2.0f);
+  constexpr int kChunk = 1024;
+  const int chunks = (n + kChunk - 1) / kChunk;
+  struct Buffers {
+    SparseCoder::Scratch scratch;
+    PatchCodes codes;
+  };
+  parallel_for(
+      threads, 0, static_cast<std::size_t>(chunks), Schedule::dynamic(1), [] { return Buffers{}; },
+      [&](Buffers& b, std::size_t chunk) {
+        const int r0 = static_cast<int>(chunk) * kChunk, rn = std::min(kChunk, n - r0);
+        b.codes.clear();
+        coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, b.codes, b.scratch);
+        for (int i = 0; i < rn; ++i) {
+          if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
+          assign[r0 + i] = b.codes.atoms[b.codes.begin(i)];
+          best_sim[r0 + i] = b.scratch.best[i];
+        }
+      });
+}
+
+// x / |x| in place (zero stays zero).
+void normalize(float* x, int dim) {
+  double ss = 0;
+  for (int d = 0; d < dim; ++d) ss += static_cast<double>(x[d]) * x[d];
+  const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
+  for (int d = 0; d < dim; ++d) x[d] *= inv;
+}
+
 }  // namespace
 
 Dictionary::Dictionary(int size, int dim, std::vector<float> atoms)
@@ -146,31 +183,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
     sample_patches(src, rng, batch, cand, ctx.num_threads());
-    // Assignment by the sparse coder's vector quantisation (the fused kernel
-    // where available): no batch x size similarity matrix is stored.
-    const Dictionary current(size, dim, atoms);
-    const SparseCoder coder(current, 1.0, CodeValues::kBinary);
-    assign.assign(batch, -1);
-    best_sim.assign(batch, 2.0f);
-    constexpr int kChunk = 1024;
-    const int chunks = (batch + kChunk - 1) / kChunk;
-    struct Buffers {
-      SparseCoder::Scratch scratch;
-      PatchCodes codes;
-    };
-    parallel_for(
-        ctx.num_threads(), 0, static_cast<std::size_t>(chunks), Schedule::dynamic(1),
-        [] { return Buffers{}; },
-        [&](Buffers& b, std::size_t chunk) {
-          const int r0 = static_cast<int>(chunk) * kChunk, rn = std::min(kChunk, batch - r0);
-          b.codes.clear();
-          coder.encode(cand.data() + static_cast<std::size_t>(r0) * dim, rn, b.codes, b.scratch);
-          for (int i = 0; i < rn; ++i) {
-            if (is_zero(cand.data() + static_cast<std::size_t>(r0 + i) * dim, dim)) continue;
-            assign[r0 + i] = b.codes.atoms[b.codes.begin(i)];
-            best_sim[r0 + i] = b.scratch.best[i];
-          }
-        });
+    assign_nearest(Dictionary(size, dim, atoms), cand, batch, assign, best_sim, ctx.num_threads());
     std::vector<char> hit(size, 0);
     // Sequential update in batch order keeps the result deterministic.
     for (int r = 0; r < batch; ++r) {
@@ -197,10 +210,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
         if (next < worst.size())
           std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim, a);
       }
-      double ss = 0;
-      for (int d = 0; d < dim; ++d) ss += static_cast<double>(a[d]) * a[d];
-      const float inv = ss > 0 ? static_cast<float>(1.0 / std::sqrt(ss)) : 0.0f;
-      for (int d = 0; d < dim; ++d) a[d] *= inv;
+      normalize(a, dim);
     }
     progress.update(it + 1);
   }
@@ -208,7 +218,85 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   return Dictionary(size, dim, std::move(atoms));
 }
 
+Dictionary Dictionary::fit_online(const PatchSource& src, int size, std::int64_t samples, int batch,
+                                  const Context& ctx) {
+  SMT_CHECK(size >= 1, param("dict-size"), " must be >= 1");
+  const int dim = src.dim();
+  if (samples <= 0) samples = 500LL * size;
+  Rng rng(ctx.seed, Stream::kDictionaryOnline);
+  std::vector<float> atoms(static_cast<std::size_t>(size) * dim);
+  std::vector<float> cand;
+  // Start: the first `size` non-zero patches of the seeded stream.
+  int filled = 0;
+  std::int64_t drawn = 0;
+  const std::int64_t max_draws = std::max<std::int64_t>(4 * src.num_patches(), 8LL * size);
+  while (filled < size && drawn < max_draws) {
+    const std::int64_t n = std::min<std::int64_t>(batch, max_draws - drawn);
+    sample_patches(src, rng, n, cand, ctx.num_threads());
+    drawn += n;
+    for (std::int64_t r = 0; r < n && filled < size; ++r) {
+      const float* x = cand.data() + r * dim;
+      if (is_zero(x, dim)) continue;
+      std::copy_n(x, dim, atoms.data() + static_cast<std::size_t>(filled++) * dim);
+    }
+  }
+  SMT_CHECK(filled == size, "online dictionary: the training images have only ", filled,
+            " non-zero patches among ", drawn, " drawn, but ", param("dict-size"), " is ", size,
+            ". Lower ", param("dict-size"), " or use more training images");
+  // The running mean of atom k is over its seed patch and every patch it
+  // has won; an atom that wins nothing for `stale` batches (about 20 patches
+  // per atom) is replaced by one of the batch's worst-represented patches.
+  std::vector<double> counts(static_cast<std::size_t>(size), 1.0);
+  std::vector<std::int64_t> last_win(static_cast<std::size_t>(size), 0);
+  const std::int64_t stale = std::max<std::int64_t>(2, (20LL * size + batch - 1) / batch);
+  std::vector<int> assign, worst;
+  std::vector<float> best_sim;
+  std::int64_t visited = 0, batches = 0, replaced = 0;
+  Progress progress(ctx, "dictionary (online 1-sparse)", samples);
+  while (visited < samples) {
+    const int n = static_cast<int>(std::min<std::int64_t>(batch, samples - visited));
+    sample_patches(src, rng, n, cand, ctx.num_threads());
+    visited += n;
+    ++batches;
+    assign_nearest(Dictionary(size, dim, atoms), cand, n, assign, best_sim, ctx.num_threads());
+    // In batch order: deterministic whatever the thread count.
+    for (int r = 0; r < n; ++r) {
+      const int k = assign[r];
+      if (k < 0) continue;
+      last_win[k] = batches;
+      counts[k] += 1.0;
+      const float eta = static_cast<float>(1.0 / counts[k]);
+      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
+      const float* x = cand.data() + static_cast<std::size_t>(r) * dim;
+      for (int d = 0; d < dim; ++d) a[d] += eta * (x[d] - a[d]);
+      normalize(a, dim);
+    }
+    worst.resize(static_cast<std::size_t>(n));
+    for (int r = 0; r < n; ++r) worst[r] = r;
+    std::stable_sort(worst.begin(), worst.end(),
+                     [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+    std::size_t next = 0;
+    for (int k = 0; k < size; ++k) {
+      if (batches - last_win[k] < stale) continue;
+      while (next < worst.size() && assign[worst[next]] < 0) ++next;
+      if (next == worst.size()) break;
+      std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim,
+                  atoms.data() + static_cast<std::size_t>(k) * dim);
+      counts[k] = 1.0;
+      last_win[k] = batches;
+      ++replaced;
+    }
+    progress.update(visited);
+  }
+  progress.finish();
+  ctx.log(str_cat("online dictionary: ", visited, " patches in ", batches, " batches, ", replaced,
+                  " atoms replaced after winning nothing for ", stale, " batches"));
+  return Dictionary(size, dim, std::move(atoms));
+}
+
 Dictionary Dictionary::fit(const PatchSource& src, const Config& c, const Context& ctx) {
+  if (c.dict_method == DictMethod::kOnline)
+    return fit_online(src, c.dict_size, c.dict_samples, c.kmeans_batch, ctx);
   if (c.dict_method == DictMethod::kGreedy)
     return fit_greedy(src, c.dict_size, c.dict_threshold, c.dict_max_candidates, ctx);
   return fit_kmeans(src, c.dict_size, c.kmeans_iters, c.kmeans_batch, c.dict_threshold, ctx);

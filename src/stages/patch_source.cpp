@@ -7,11 +7,11 @@
 namespace smt {
 
 PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener,
-                         bool flip, bool grayscale)
+                         ViewSet views, bool grayscale)
     : images_(&images),
       extractor_(std::move(extractor)),
       whitener_(whitener ? std::optional<Whitener>(*whitener) : std::nullopt),
-      flip_(flip),
+      views_(std::move(views)),
       grayscale_(grayscale && images.channels == 3) {
   SMT_CHECK(!grayscale || extractor_.channels() == 1,
             "grayscale patches need a one-channel extractor, got ", extractor_.channels());
@@ -20,22 +20,31 @@ PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor, const
             images.source, ": images are ", images.height, "x", images.width, "x", images.channels,
             " but the model expects ", extractor_.height(), "x", extractor_.width(), "x",
             extractor_.channels());
+  const bool luma_views = views_.find(View{false, true}) >= 0 || views_.find(View{true, true}) >= 0;
+  SMT_CHECK(!luma_views || (images.channels == 3 && extractor_.channels() == 3), images.source,
+            ": ", param("gray-view"), " makes luma copies of colour images, but these images have ",
+            images.channels, " channel(s)", grayscale_ ? " and are made luma already" : "",
+            "; turn it off");
   if (whitener) SMT_CHECK(whitener->dim() == extractor_.dim(), "whitener/patch size mismatch");
 }
 
 void PatchSource::extract(std::size_t i, float* out, std::vector<float>& scratch) const {
   const AugmentedIndex a = index(i);
-  if (grayscale_) {
-    // ITU-R BT.601 luma, the usual RGB -> gray conversion.
+  if (grayscale_ || a.view.luma) {
+    // ITU-R BT.601 luma, the usual RGB -> gray conversion; a luma view writes
+    // it to all three channels.
     const std::size_t n = static_cast<std::size_t>(images_->height) * images_->width;
-    std::vector<std::uint8_t> gray(n);
+    const int out_channels = grayscale_ ? 1 : 3;
+    std::vector<std::uint8_t> gray(n * static_cast<std::size_t>(out_channels));
     const std::uint8_t* rgb = images_->image(a.image);
-    for (std::size_t q = 0; q < n; ++q)
-      gray[q] = static_cast<std::uint8_t>(
+    for (std::size_t q = 0; q < n; ++q) {
+      const auto y = static_cast<std::uint8_t>(
           (299 * rgb[3 * q] + 587 * rgb[3 * q + 1] + 114 * rgb[3 * q + 2] + 500) / 1000);
-    extractor_.extract(gray.data(), a.mirrored, out, scratch);
+      for (int ch = 0; ch < out_channels; ++ch) gray[q * out_channels + ch] = y;
+    }
+    extractor_.extract(gray.data(), a.view.mirrored, out, scratch);
   } else {
-    extractor_.extract(images_->image(a.image), a.mirrored, out, scratch);
+    extractor_.extract(images_->image(a.image), a.view.mirrored, out, scratch);
   }
 }
 

@@ -129,4 +129,17 @@ PatchCodes encode_reference(const Dictionary& dict, double threshold, CodeValues
   return out;
 }
 
+void append_codes(PatchCodes& codes, const PatchCodes& more) {
+  SMT_CHECK(
+      codes.values.empty() == more.values.empty() || codes.atoms.empty() || more.atoms.empty(),
+      "cannot join binary and valued codes");
+  const std::uint32_t base = codes.offsets.back();
+  if (codes.values.empty() && !more.values.empty()) codes.values.assign(codes.atoms.size(), 0.0f);
+  for (int p = 0; p < more.num_patches(); ++p) codes.offsets.push_back(base + more.end(p));
+  codes.atoms.insert(codes.atoms.end(), more.atoms.begin(), more.atoms.end());
+  if (!more.values.empty())
+    codes.values.insert(codes.values.end(), more.values.begin(), more.values.end());
+  codes.fallback.insert(codes.fallback.end(), more.fallback.begin(), more.fallback.end());
+}
+
 }  // namespace smt

@@ -15,7 +15,8 @@
 
 namespace smt {
 
-enum class DictMethod { kGreedy, kKMeans };
+enum class DictMethod { kGreedy, kKMeans, kOnline };
+enum class ViewContext { kSeparate, kJoint };
 enum class CodeValues { kBinary, kVariable };
 enum class ZeroCode { kDrop, kArgmax };
 enum class Operator { kSecond, kFirst };
@@ -24,6 +25,8 @@ enum class ContextMean { kAll, kChannel };
 struct Config {
   // Data
   bool flip = true;              // append horizontal flips of the training images
+  bool gray_view = false;        // append luma copies (in every channel) of the training views
+  ViewContext view_context = ViewContext::kSeparate;  // views: separate images or one context
   std::int64_t train_limit = 0;  // 0: all
   std::int64_t test_limit = 0;   // 0: all
   std::int64_t validation = 0;   // >0: evaluate on the last N training images instead
@@ -42,6 +45,7 @@ struct Config {
   std::int64_t dict_max_candidates = 0;  // greedy: 0 = 200 x dict_size
   int kmeans_iters = 100;
   int kmeans_batch = 50000;
+  std::int64_t dict_samples = 0;  // online dictionary: patches visited; 0 = 500 x dict_size
   // Sparse coding
   double threshold = 0.3;  // >= 1: vector quantisation
   CodeValues code_values = CodeValues::kBinary;
@@ -58,6 +62,7 @@ struct Config {
   int pool_stride = 2;
   int knn_k = 30;
   double knn_temperature = 0.03;
+  bool knn_gray_views = true;  // the luma copies are k-NN references too
   // Execution
   std::uint64_t seed = 0;
   int threads = 0;             // 0: all cores

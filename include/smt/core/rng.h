@@ -15,6 +15,7 @@ enum class Stream : std::uint64_t {
   kSubset = 0,                             // --train-limit, --test-limit, --validation choices
   kDictionaryGreedy = 0x9e3779b97f4a7c15,  // candidate patches of the greedy dictionary
   kDictionaryKMeans = 0x51ed270b27f3a1c9,  // mini-batches of spherical k-means
+  kDictionaryOnline = 0x6f6e6c696e656431,  // patches of the online 1-sparse dictionary
   kEigenStart = 0x2545f4914f6cdd1d,        // start block of the subspace eigensolver
   kEigenEstimate = 0x94d049bb133111eb,     // Lanczos start of the largest-eigenvalue bound
   kLandmarks = 0x6c616e646d61726b,         // demo: landmark layout ("landmark")

@@ -34,16 +34,16 @@ class FeatureEncoder {
   const SmtModel& model() const { return *model_; }
   std::size_t feature_dim() const { return feature_dim_; }
 
-  // Features of augmented images [begin, end) of `images` (with flips when
-  // `flip`) into out ((end - begin) x feature_dim()), parallel over images.
-  // Cached codes are used for the images they hold.
-  void encode(const ImageSet& images, bool flip, std::size_t begin, std::size_t end, float* out,
-              const Context& ctx, const TrainCodes* cached = nullptr) const;
+  // Features of augmented images [begin, end) of `images` under `views`
+  // into out ((end - begin) x feature_dim()), parallel over images.
+  // Cached codes are used for the images they hold when they hold these views.
+  void encode(const ImageSet& images, const ViewSet& views, std::size_t begin, std::size_t end,
+              float* out, const Context& ctx, const TrainCodes* cached = nullptr) const;
 
   // The same in batches of config.batch_images, each a progress and
   // cancellation point reported under `what` (null: no progress).
-  void encode_in_batches(const ImageSet& images, bool flip, std::size_t begin, std::size_t end,
-                         float* out, const Context& ctx, const TrainCodes* cached,
+  void encode_in_batches(const ImageSet& images, const ViewSet& views, std::size_t begin,
+                         std::size_t end, float* out, const Context& ctx, const TrainCodes* cached,
                          const char* what) const;
 
  private:
@@ -54,8 +54,8 @@ class FeatureEncoder {
 };
 
 // One-off form for a model the caller holds: builds an encoder from a copy.
-void compute_features(const SmtModel& model, const ImageSet& images, bool flip, std::size_t begin,
-                      std::size_t end, float* out, const Context& ctx,
+void compute_features(const SmtModel& model, const ImageSet& images, const ViewSet& views,
+                      std::size_t begin, std::size_t end, float* out, const Context& ctx,
                       const TrainCodes* cached = nullptr);
 
 }  // namespace smt

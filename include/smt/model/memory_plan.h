@@ -30,7 +30,7 @@ struct MemoryPlan {
   nlohmann::json to_json() const;
 };
 
-// train_images: augmented (with flips) training images. Throws naming
+// train_images: the k-NN's reference images (ViewSet::references). Throws naming
 // memory-limit when the fixed parts alone do not fit. `process_bytes`: what
 // the process holds already (by default its current RSS), so the arithmetic
 // can be checked on fixed numbers.

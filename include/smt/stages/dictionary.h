@@ -1,5 +1,6 @@
 // The dictionary Phi of K unit-norm atoms (docs/algorithm.md step 5): greedy
-// cosine-threshold selection of training patches, or spherical k-means.
+// cosine-threshold selection of training patches, spherical k-means, or the
+// online 1-sparse heuristic.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,13 @@ class Dictionary {
   // patch move to the batch's worst-represented patches.
   static Dictionary fit_kmeans(const PatchSource& patches, int size, int iterations, int batch,
                                double init_threshold, const Context& ctx);
+  // Online 1-sparse heuristic: seeded random patches as the start; then
+  // `samples` seeded patch draws in mini-batches of `batch`, each patch won by
+  // its nearest atom by cosine, which moves to the running mean of the
+  // patches it has won (renormalised); atoms that stop winning are replaced
+  // by the worst-represented patches. Deterministic for a given seed.
+  static Dictionary fit_online(const PatchSource& patches, int size, std::int64_t samples,
+                               int batch, const Context& ctx);
   static Dictionary fit(const PatchSource& patches, const Config& config, const Context& ctx);
 
   int size() const { return size_; }

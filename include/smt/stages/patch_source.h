@@ -7,17 +7,17 @@
 #include <vector>
 
 #include "smt/core/image_set.h"
+#include "smt/stages/augmented_views.h"
 #include "smt/stages/patch_extractor.h"
 #include "smt/stages/whitener.h"
 
 namespace smt {
 
-// Image i of the augmented set: source image i / (flip ? 2 : 1), mirrored when
-// flip is on and i is odd. Flips sit next to their originals so that a prefix
-// of the augmented set is the augmented prefix of the images.
+// Image i of the augmented set: view i % views.size() of source image
+// i / views.size() (augmented_views.h).
 struct AugmentedIndex {
   std::size_t image;
-  bool mirrored;
+  View view;
 };
 
 class PatchSource {
@@ -27,18 +27,21 @@ class PatchSource {
   // one channel); one-channel images pass unchanged.
   // The source keeps a copy of the extractor and of the whitener (small), and
   // refers to `images`, which must outlive it (a temporary set is refused).
-  PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener, bool flip,
-              bool grayscale = false);
-  PatchSource(ImageSet&&, PatchExtractor, const Whitener*, bool, bool = false) = delete;
+  // Luma views need colour images and a colour extractor.
+  PatchSource(const ImageSet& images, PatchExtractor extractor, const Whitener* whitener,
+              ViewSet views, bool grayscale = false);
+  PatchSource(ImageSet&&, PatchExtractor, const Whitener*, ViewSet, bool = false) = delete;
 
-  std::size_t num_images() const { return images_->size() * (flip_ ? 2 : 1); }
+  const ViewSet& views() const { return views_; }
+  std::size_t num_images() const { return views_.augmented(images_->size()); }
   int patches_per_image() const { return extractor_.num_patches(); }
   int dim() const { return extractor_.dim(); }
   std::int64_t num_patches() const {
     return static_cast<std::int64_t>(num_images()) * patches_per_image();
   }
   AugmentedIndex index(std::size_t i) const {
-    return flip_ ? AugmentedIndex{i / 2, (i % 2) == 1} : AugmentedIndex{i, false};
+    const std::size_t nv = static_cast<std::size_t>(views_.size());
+    return AugmentedIndex{i / nv, views_[static_cast<int>(i % nv)]};
   }
   int label(std::size_t i) const { return images_->labels[index(i).image]; }
 
@@ -57,7 +60,7 @@ class PatchSource {
   const ImageSet* images_;
   PatchExtractor extractor_;
   std::optional<Whitener> whitener_;
-  bool flip_;
+  ViewSet views_;
   bool grayscale_;
 };
 

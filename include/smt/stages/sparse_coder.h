@@ -46,6 +46,9 @@ struct PatchCodes {
   }
 };
 
+// Appends the patches of `more` after those of `codes` (one longer run).
+void append_codes(PatchCodes& codes, const PatchCodes& more);
+
 class SparseCoder {
  public:
   // allow_fused: use the fused AVX2+FMA kernel when the CPU has it; false
