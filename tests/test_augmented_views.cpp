@@ -94,6 +94,12 @@ TEST(ViewSet, OrderAndReferenceViews) {
   c.knn_gray_views = false;
   EXPECT_EQ(ViewSet::references(c), ViewSet(true));
   EXPECT_EQ(ViewSet::references(c).augmented(10), 20u);
+  using Groups = std::vector<std::vector<int>>;
+  EXPECT_EQ(all.contexts(ViewContext::kSeparate), (Groups{{0}, {1}, {2}, {3}}));
+  EXPECT_EQ(all.contexts(ViewContext::kJoint), (Groups{{0, 1, 2, 3}}));
+  EXPECT_EQ(all.contexts(ViewContext::kLuma), (Groups{{0, 2}, {1, 3}}));
+  EXPECT_EQ(ViewSet(true).contexts(ViewContext::kLuma), (Groups{{0}, {1}}));
+  EXPECT_EQ(ViewSet(false, true).contexts(ViewContext::kLuma), (Groups{{0, 1}}));
   EXPECT_EQ(all.find(View{true, true}), 3);
   EXPECT_EQ(ViewSet(true).find(View{false, true}), -1);
 }
@@ -146,10 +152,42 @@ TEST(ViewSet, LumaViewNeedsColourImages) {
   EXPECT_NE(joint.find("neighborhood"), std::string::npos) << joint;
 }
 
+// P rebuilt from the model's own whitening, dictionary and coder, with the
+// views of each image joined into the given groups, in the fit's batches
+// (batch-images 12 = 3 images of 4 views).
+std::vector<float> rebuilt_projection(const SmtModel& model, const ImageSet& train,
+                                      const Config& c, const std::vector<std::vector<int>>& groups) {
+  const Context ctx = quiet(c);
+  const PatchExtractor ex = model.extractor();
+  const PatchSource src(train, ex, &model.whitener, ViewSet::training(c));
+  const SparseCoder coder = model.coder();
+  SmtStatistics stats(c.dict_size, false, OperatorSpec{c.op, c.neighborhood, c.zero_code});
+  std::vector<PatchCodes> joined(train.size() * groups.size());
+  std::vector<const PatchCodes*> ptrs;
+  CodingBuffers buffers;
+  std::vector<PatchCodes> views(4);
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    for (std::size_t j = 0; j < 4; ++j) code_image(src, coder, 4 * i + j, buffers, views[j]);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      for (int j : groups[g]) append_codes(joined[i * groups.size() + g], views[j]);
+      ptrs.push_back(&joined[i * groups.size() + g]);
+    }
+    if (ptrs.size() == 3 * groups.size() || i + 1 == train.size()) {
+      stats.add_images(ptrs, static_cast<int>(groups[0].size()) * ex.grid_h(), ex.grid_w(), ctx);
+      ptrs.clear();
+    }
+  }
+  ProjectionReport rep;
+  return Projection::fit(std::move(stats), c.embed_dim, c.skip, c.v_reg,
+                         FitOptions{}.eigen_method, ctx, &rep, c.eigen_tol)
+      .by_atom();
+}
+
 // The fit's statistics under a joint context are those of one image per
 // training image holding every view's patches: rebuilt here from the model's
 // own whitening, dictionary and coder, the projection must come out bit for
-// bit; and it must differ from the separate-view fit.
+// bit; the same for luma contexts (each view with its luma copy); and both
+// must differ from the separate-view fit.
 TEST(ViewContext, JointContextIsOneImageOfAllViews) {
   Config c = small_config();
   c.view_context = ViewContext::kJoint;
@@ -160,31 +198,15 @@ TEST(ViewContext, JointContextIsOneImageOfAllViews) {
   EXPECT_EQ(model.fit_report["contexts"].get<std::int64_t>(), 10);
   EXPECT_EQ(model.fit_report["augmented_images"].get<std::int64_t>(), 40);
 
-  const PatchExtractor ex = model.extractor();
-  const PatchSource src(train, ex, &model.whitener, ViewSet::training(c));
-  const SparseCoder coder = model.coder();
-  SmtStatistics stats(c.dict_size, false, OperatorSpec{c.op, c.neighborhood, c.zero_code});
-  std::vector<PatchCodes> joined(train.size());
-  std::vector<const PatchCodes*> ptrs;
-  CodingBuffers buffers;
-  PatchCodes one;
-  for (std::size_t i = 0; i < train.size(); ++i) {
-    for (std::size_t j = 0; j < 4; ++j) {
-      code_image(src, coder, 4 * i + j, buffers, one);
-      append_codes(joined[i], one);
-    }
-    ptrs.push_back(&joined[i]);
-    // The fit adds whole images per batch: 12 views of batch-images make 3.
-    if (ptrs.size() == 3 || i + 1 == train.size()) {
-      stats.add_images(ptrs, 4 * ex.grid_h(), ex.grid_w(), ctx);
-      ptrs.clear();
-    }
-  }
-  ProjectionReport rep;
-  const Projection p = Projection::fit(std::move(stats), c.embed_dim, c.skip, c.v_reg,
-                                       FitOptions{}.eigen_method, ctx, &rep, c.eigen_tol);
-  EXPECT_EQ(p.by_atom(), model.projection.by_atom());
-  EXPECT_EQ(p.eigenvalues(), model.projection.eigenvalues());
+  EXPECT_EQ(rebuilt_projection(model, train, c, {{0, 1, 2, 3}}), model.projection.by_atom());
+
+  Config luma = c;
+  luma.view_context = ViewContext::kLuma;
+  RunMetrics m1;
+  const SmtModel paired = fit_model(train, luma, ctx, m1);
+  EXPECT_EQ(paired.fit_report["contexts"].get<std::int64_t>(), 20);
+  EXPECT_EQ(rebuilt_projection(paired, train, luma, {{0, 2}, {1, 3}}), paired.projection.by_atom());
+  EXPECT_NE(paired.projection.eigenvalues(), model.projection.eigenvalues());
 
   Config sep = c;
   sep.view_context = ViewContext::kSeparate;
@@ -193,6 +215,25 @@ TEST(ViewContext, JointContextIsOneImageOfAllViews) {
   EXPECT_EQ(separate.fit_report["contexts"].get<std::int64_t>(), 40);
   EXPECT_EQ(separate.dictionary.atoms(), model.dictionary.atoms());
   EXPECT_NE(separate.projection.eigenvalues(), model.projection.eigenvalues());
+}
+
+// gray-view-prep false: whitening and atoms are those of the fit without luma
+// copies; only the statistics see the copies.
+TEST(ViewContext, LumaCopiesOnlyInTheStatistics) {
+  Config c = small_config();
+  c.view_context = ViewContext::kLuma;
+  c.gray_view_prep = false;
+  const ImageSet train = colour_images(10, 10, 4);
+  const Context ctx = quiet(c);
+  RunMetrics m0, m1;
+  const SmtModel model = fit_model(train, c, ctx, m0);
+  Config colour_only = c;
+  colour_only.gray_view = false;
+  const SmtModel plain = fit_model(train, colour_only, ctx, m1);
+  EXPECT_EQ(model.whitener.matrix(), plain.whitener.matrix());
+  EXPECT_EQ(model.dictionary.atoms(), plain.dictionary.atoms());
+  EXPECT_EQ(model.fit_report["contexts"].get<std::int64_t>(), 20);
+  EXPECT_NE(model.projection.eigenvalues(), plain.projection.eigenvalues());
 }
 
 // Without luma references the cache keeps the colour views only, in the

@@ -25,12 +25,19 @@ ParamTable<Config> make_table() {
   t.boolean("gray-view", &Config::gray_view, kModel,
             "append the luma (BT.601) copy of every training view, written to each colour "
             "channel so that patches keep their size (colour images only)");
+  t.boolean("gray-view-prep", &Config::gray_view_prep, kModel,
+            "with gray-view: the luma copies feed the whitening and the dictionary too; false: "
+            "only the statistics V and L (whitening and atoms come from the colour views)");
   t.choice<ViewContext>("view-context", &Config::view_context,
-                        {{"separate", ViewContext::kSeparate}, {"joint", ViewContext::kJoint}},
+                        {{"separate", ViewContext::kSeparate},
+                         {"joint", ViewContext::kJoint},
+                         {"luma", ViewContext::kLuma}},
                         kModel,
-                        "the augmented views of a training image (flip, gray-view): separate "
-                        "images, or one context whose patches are all neighbours under the "
-                        "whole-image operator (needs neighborhood -1)");
+                        "the augmented views of a training image (flip, gray-view) under the "
+                        "operator: separate images; one joint context of all of them; or luma, "
+                        "each view in one context with its luma copy (flips separate). A context's "
+                        "patches are all neighbours under the whole-image operator (joint and luma "
+                        "need neighborhood -1)");
   t.integer("train-limit", &Config::train_limit, 0, 1e9, kRun,
             "use only this many training images (before flips); 0 = all");
   t.integer("test-limit", &Config::test_limit, 0, 1e9, kRun,

@@ -26,22 +26,26 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   const ViewSet views = ViewSet::training(cfg);
   const std::size_t n_views = static_cast<std::size_t>(views.size());
   const std::size_t n_aug = views.augmented(train.size());
-  const bool joint = cfg.view_context == ViewContext::kJoint && n_views > 1;
+  // Which views of an image share a context of the operator (one group
+  // each); single-view groups are the views as separate images.
+  const std::vector<std::vector<int>> groups = views.contexts(cfg.view_context);
+  const std::size_t group_size = groups.front().size();
+  const bool joint = group_size > 1;
   ctx.log(str_cat("fit: ", train.size(), " training images", views.describe(),
-                  joint ? " (each image's views one context)" : "", ", ", ex.grid_h(), "x",
+                  joint ? str_cat(" (", group_size, " views a context)") : std::string(), ", ", ex.grid_h(), "x",
                   ex.grid_w(), " patches of ", ex.dim(), " values each"));
 
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
   {
-    const PatchSource raw(train, ex, nullptr, views, cfg.grayscale);
+    const PatchSource raw(train, ex, nullptr, ViewSet::preprocessing(cfg), cfg.grayscale);
     struct Worker {
       MomentAccumulator moments;
       std::vector<float> patches, scratch;
     };
     const std::size_t patch_values = static_cast<std::size_t>(ex.num_patches()) * ex.dim();
     std::vector<Worker> parts = parallel_for(
-        threads, 0, n_aug, Schedule::fixed(),
+        threads, 0, raw.num_images(), Schedule::fixed(),
         [&] {
           return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}};
         },
@@ -59,7 +63,8 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   const PatchSource src(train, ex, &model.whitener, views, cfg.grayscale);
   // 2. Dictionary.
   Timer t_dict;
-  model.dictionary = Dictionary::fit(src, cfg, ctx);
+  model.dictionary = Dictionary::fit(
+      PatchSource(train, ex, &model.whitener, ViewSet::preprocessing(cfg), cfg.grayscale), cfg, ctx);
   metrics.add_seconds("dictionary", t_dict.seconds());
 
   // 3. Coding of every training patch, streamed into the statistics.
@@ -86,7 +91,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       std::max<std::size_t>(1, static_cast<std::size_t>(cfg.batch_images) / n_views) * n_views;
   std::vector<PatchCodes> codes(batch);
   std::vector<CompactCodes> packed(batch);  // the batch's codes as the cache keeps them
-  std::vector<PatchCodes> contexts(joint ? batch / n_views : 0);
+  std::vector<PatchCodes> contexts(joint ? batch / n_views * groups.size() : 0);
   std::vector<const PatchCodes*> ptrs;
   double stats_seconds = 0;
   std::int64_t active_entries = 0;
@@ -109,15 +114,18 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     Timer t_stats;
     ptrs.clear();
     if (joint) {
-      // One context per image: its views' patches, one after another, form a
-      // grid of n_views times the rows (the whole-image operator ignores the
-      // geometry).
-      for (std::size_t g = 0; g < bn / n_views; ++g) {
-        contexts[g].clear();
-        for (std::size_t j = 0; j < n_views; ++j) append_codes(contexts[g], codes[g * n_views + j]);
-        ptrs.push_back(&contexts[g]);
+      // One context per group of an image's views: their patches, one view
+      // after another, form a grid of group_size times the rows (the
+      // whole-image operator ignores the geometry).
+      for (std::size_t im = 0; im < bn / n_views; ++im) {
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+          PatchCodes& joined = contexts[im * groups.size() + g];
+          joined.clear();
+          for (const int j : groups[g]) append_codes(joined, codes[im * n_views + j]);
+          ptrs.push_back(&joined);
+        }
       }
-      stats.add_images(ptrs, ex.grid_h() * static_cast<int>(n_views), ex.grid_w(), ctx);
+      stats.add_images(ptrs, ex.grid_h() * static_cast<int>(group_size), ex.grid_w(), ctx);
     } else {
       for (std::size_t i = 0; i < bn; ++i) ptrs.push_back(&codes[i]);
       stats.add_images(ptrs, ex.grid_h(), ex.grid_w(), ctx);

@@ -15,6 +15,10 @@ ViewSet ViewSet::training(const Config& c) {
   return ViewSet(c.flip, c.gray_view);
 }
 
+ViewSet ViewSet::preprocessing(const Config& c) {
+  return ViewSet(c.flip, c.gray_view && c.gray_view_prep);
+}
+
 ViewSet ViewSet::references(const Config& c) {
   return ViewSet(c.flip, c.gray_view && c.knn_gray_views);
 }
@@ -23,6 +27,25 @@ int ViewSet::find(const View& v) const {
   for (std::size_t j = 0; j < views_.size(); ++j)
     if (views_[j] == v) return static_cast<int>(j);
   return -1;
+}
+
+std::vector<std::vector<int>> ViewSet::contexts(ViewContext how) const {
+  std::vector<std::vector<int>> out;
+  if (how == ViewContext::kJoint) {
+    out.emplace_back();
+    for (int j = 0; j < size(); ++j) out.back().push_back(j);
+    return out;
+  }
+  for (int j = 0; j < size(); ++j) {
+    const View& v = views_[static_cast<std::size_t>(j)];
+    const int copy = find(View{v.mirrored, true});
+    if (how == ViewContext::kLuma && copy >= 0) {
+      if (!v.luma) out.push_back({j, copy});
+    } else {
+      out.push_back({j});
+    }
+  }
+  return out;
 }
 
 std::string ViewSet::describe() const {

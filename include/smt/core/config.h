@@ -16,7 +16,7 @@
 namespace smt {
 
 enum class DictMethod { kGreedy, kKMeans, kOnline };
-enum class ViewContext { kSeparate, kJoint };
+enum class ViewContext { kSeparate, kJoint, kLuma };
 enum class CodeValues { kBinary, kVariable };
 enum class ZeroCode { kDrop, kArgmax };
 enum class Operator { kSecond, kFirst };
@@ -26,6 +26,7 @@ struct Config {
   // Data
   bool flip = true;              // append horizontal flips of the training images
   bool gray_view = false;        // append luma copies (in every channel) of the training views
+  bool gray_view_prep = true;    // the luma copies feed whitening and dictionary too
   ViewContext view_context = ViewContext::kSeparate;  // views: separate images or one context
   std::int64_t train_limit = 0;  // 0: all
   std::int64_t test_limit = 0;   // 0: all

@@ -29,6 +29,9 @@ class ViewSet {
 
   // What the fit codes: config.flip and config.gray_view.
   static ViewSet training(const Config& config);
+  // The views whitening and dictionary are fitted on: the training views,
+  // without the luma copies unless config.gray_view_prep.
+  static ViewSet preprocessing(const Config& config);
   // The training views that are k-NN references: the training views, without
   // the luma copies unless config.knn_gray_views.
   static ViewSet references(const Config& config);
@@ -39,6 +42,12 @@ class ViewSet {
   int find(const View& v) const;
   bool operator==(const ViewSet& o) const { return views_ == o.views_; }
   bool operator!=(const ViewSet& o) const { return !(*this == o); }
+
+  // The views that form one context of the operator, as groups of view
+  // indices, all of one size, in view order of their first member:
+  // separate {0} {1} ...; joint {0 1 ...}; luma: each colour view with its
+  // luma copy ({0 2} {1 3} with flips), or separate without luma views.
+  std::vector<std::vector<int>> contexts(ViewContext how) const;
 
   // Augmented images of n source images.
   std::size_t augmented(std::size_t n) const { return n * views_.size(); }
