@@ -1,6 +1,7 @@
 #include <cstdlib>
 
 #include "command.h"
+#include "signals.h"
 #include "smt/core/error.h"
 #include "smt/io/atomic_file.h"
 #include "smt/model/data_split.h"
@@ -11,7 +12,8 @@ smt::Context make_context(const smt::Config& c, bool quiet) {
   smt::Context ctx;
   ctx.threads = c.threads;
   ctx.seed = c.seed;
-  if (!quiet) ctx.observer = std::make_shared<smt::StreamObserver>();
+  ctx.observer =
+      std::make_shared<SignalObserver>(quiet ? nullptr : std::make_shared<smt::StreamObserver>());
   smt::apply_thread_limit(c.threads);
   return ctx;
 }

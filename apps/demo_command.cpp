@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli_params.h"
+#include "signals.h"
 #include "smt/core/context.h"
 #include "smt/core/error.h"
 #include "smt/core/param_table.h"
@@ -130,7 +131,8 @@ int DemoCommand::run() const {
   smt::Context ctx;
   ctx.seed = run.seed;
   ctx.threads = run.threads;
-  if (!o.quiet) ctx.observer = std::make_shared<smt::StreamObserver>();
+  ctx.observer =
+      std::make_shared<SignalObserver>(o.quiet ? nullptr : std::make_shared<smt::StreamObserver>());
   // Fail before the fit, not after it, when --out cannot be a directory.
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);

@@ -2,6 +2,7 @@
 // subcommand is one file (cmd_*.cpp, demo_command.cpp); this file dispatches
 // and turns smt::Error into a message and an exit code.
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <new>
@@ -9,7 +10,16 @@
 
 #include "command.h"
 #include "demo_command.h"
+#include "signals.h"
 #include "smt/core/error.h"
+
+namespace {
+
+const char* signal_name(int sig) {
+  return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -38,10 +48,26 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "smt: error: %s (see smt --help)\n", e.what());
     return 2;
   }
+  const smt_cli::SignalStop signals;
   try {
+    int rc = 2;
+    bool ran = false;
     for (const auto& command : commands)
-      if (command->selected()) return command->run();
-    if (demo.selected()) return demo.run();
+      if (!ran && command->selected()) rc = command->run(), ran = true;
+    if (!ran && demo.selected()) rc = demo.run(), ran = true;
+    if (const int sig = smt_cli::SignalStop::received()) {
+      std::fprintf(stderr, "smt: stopped by %s after the outputs were written\n", signal_name(sig));
+      return 128 + sig;
+    }
+    return rc;
+  } catch (const smt::Cancelled& e) {
+    if (const int sig = smt_cli::SignalStop::received()) {
+      std::fprintf(stderr, "smt: stopped by %s; no output file was written or changed\n",
+                   signal_name(sig));
+      return 128 + sig;
+    }
+    std::fprintf(stderr, "smt: error: %s\n", e.message(smt::Spelling::kCli).c_str());
+    return 1;
   } catch (const smt::Error& e) {
     std::fprintf(stderr, "smt: error: %s\n", e.message(smt::Spelling::kCli).c_str());
     return 1;

@@ -210,6 +210,7 @@ void KnnAccumulator::finish_chunk() {
 }
 
 void KnnAccumulator::compute_sims(const float* refs) const {
+  cancel_.check_cancelled();
   if (n_queries_ == 0) return;
   // Always the full chunk shape (zero-padded), so each similarity comes out of
   // the same sgemm configuration whatever the block split. Called outside any

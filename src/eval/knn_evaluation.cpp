@@ -60,6 +60,7 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
     embed_seconds += t_embed.seconds();
     Timer t_knn;
     KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
+    knn.set_cancellation(ctx);
     knn.add_normalized_references(train_features.data(), train_labels.data(), n_aug);
     const std::vector<int> block_labels =
         test.labels.empty()
@@ -116,6 +117,7 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
 
   Timer t_knn;
   KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
+  knn.set_cancellation(ctx);
   const PatchSource labels_src(train, model.extractor(), nullptr, views, cfg.grayscale);
   std::vector<float> features(block * fdim);
   std::vector<int> labels(block);

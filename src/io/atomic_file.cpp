@@ -101,15 +101,20 @@ void write_file_atomically(const std::string& path,
       const int err = errno;
       SMT_THROW("cannot write '", path, "': ", explain_create_failure(path, err));
     }
+    const char* const kNoSpace =
+        "the file system refused the data (disk full, quota, or a file-size limit such as "
+        "ulimit -f); free space or write to another directory";
     try {
       write(out);
     } catch (const std::exception& e) {
+      // A stream that failed under the writer is the disk, not the data.
+      if (out.bad()) SMT_THROW("cannot write '", path, "': ", kNoSpace);
       SMT_THROW("cannot write '", path, "': ", e.what());
     } catch (...) {
       SMT_THROW("cannot write '", path, "': unknown error while producing the contents");
     }
     out.flush();
-    if (!out) SMT_THROW("cannot write '", path, "': I/O error (is the disk full?)");
+    if (!out) SMT_THROW("cannot write '", path, "': ", kNoSpace);
     out.close();
     if (out.fail()) SMT_THROW("cannot write '", path, "': closing the file failed");
   }

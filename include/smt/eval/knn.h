@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "smt/core/context.h"
+
 namespace smt {
 
 // Per-query neighbour lists, n_queries x k row-major, each row sorted by
@@ -56,6 +58,10 @@ class KnnAccumulator {
   // are finite, exactly as add_references would.
   static void normalize_references(float* refs, std::size_t n_refs, std::size_t dim);
 
+  // Makes every scored chunk of references a cancellation point of ctx (a
+  // block of a large reference set can take seconds).
+  void set_cancellation(Context ctx) { cancel_ = std::move(ctx); }
+
   std::size_t num_queries() const { return n_queries_; }
   std::size_t dim() const { return dim_; }
   int k() const { return k_; }
@@ -81,6 +87,7 @@ class KnnAccumulator {
   void merge(std::size_t col_begin, std::size_t col_end) const;
   void flush_pending() const;
 
+  Context cancel_;
   std::size_t n_queries_;
   std::size_t dim_;
   int k_;
