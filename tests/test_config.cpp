@@ -101,8 +101,10 @@ TEST(ParamTable, EveryParameterHasItsScope) {
                                        "neighborhood",   "embed-dim",
                                        "skip",           "v-reg",
                                        "eigen-tol",      "pool-window",
-                                       "pool-stride",    "flip"};
-  const std::set<std::string> eval = {"knn-k", "knn-temperature"};
+                                       "pool-stride",    "flip",
+                                       "gray-view",      "gray-view-prep",
+                                       "view-context",   "dict-samples"};
+  const std::set<std::string> eval = {"knn-k", "knn-temperature", "knn-gray-views"};
   const std::set<std::string> exec = {"seed", "threads", "batch-images"};
   const std::set<std::string> run = {"train-limit", "test-limit", "validation", "memory-limit"};
   std::set<std::string> seen;
@@ -146,12 +148,15 @@ TEST(ParamTable, DefaultConfigJsonIsUnchanged) {
   EXPECT_EQ(
       Config{}.to_json().dump(),
       R"({"batch-images":512,"code-values":"binary","context":-1,"context-mean":"all",)"
-      R"("dict-max-candidates":0,"dict-method":"greedy","dict-size":8192,"dict-threshold":0.35,)"
-      R"("eigen-tol":1e-05,"embed-dim":384,"flip":true,"grayscale":false,"kmeans-batch":50000,)"
-      R"("kmeans-iters":100,"knn-k":30,"knn-temperature":0.03,"memory-limit":0.0,)"
+      R"("dict-max-candidates":0,"dict-method":"greedy","dict-samples":0,"dict-size":8192,)"
+      R"("dict-threshold":0.35,"eigen-tol":1e-05,"embed-dim":384,"flip":true,"gray-view":false,)"
+      R"("gray-view-prep":true,"grayscale":false,"kmeans-batch":50000,)"
+      R"("kmeans-iters":100,"knn-gray-views":true,"knn-k":30,"knn-temperature":0.03,)"
+      R"("memory-limit":0.0,)"
       R"("neighborhood":-1,"operator":"two","patch-size":6,"pool-stride":2,"pool-window":4,)"
       R"("seed":0,"skip":1,"stride":1,"test-limit":0,"threads":0,"threshold":0.3,)"
-      R"("train-limit":0,"v-reg":1e-06,"validation":0,"whiten-tol":0.001,"zero-code":"drop"})");
+      R"("train-limit":0,"v-reg":1e-06,"validation":0,"view-context":"separate",)"
+      R"("whiten-tol":0.001,"zero-code":"drop"})");
   for (const auto& p : param_specs()) EXPECT_TRUE(Config{}.to_json().contains(p.name)) << p.name;
   EXPECT_EQ(Config{}.to_json().size(), param_specs().size());
 }
