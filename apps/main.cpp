@@ -49,26 +49,25 @@ int main(int argc, char** argv) {
     return 2;
   }
   const smt_cli::SignalStop signals;
-  try {
-    int rc = 2;
-    bool ran = false;
+  const auto run_selected = [&] {
     for (const auto& command : commands)
-      if (!ran && command->selected()) rc = command->run(), ran = true;
-    if (!ran && demo.selected()) rc = demo.run(), ran = true;
+      if (command->selected()) return command->run();
+    return demo.selected() ? demo.run() : 2;
+  };
+  try {
+    const int rc = run_selected();
     if (const int sig = smt_cli::SignalStop::received()) {
       std::fprintf(stderr, "smt: stopped by %s after the outputs were written\n", signal_name(sig));
       return 128 + sig;
     }
     return rc;
-  } catch (const smt::Cancelled& e) {
-    if (const int sig = smt_cli::SignalStop::received()) {
+  } catch (const smt::Error& e) {
+    const int sig = smt_cli::SignalStop::received();
+    if (sig != 0 && dynamic_cast<const smt::Cancelled*>(&e) != nullptr) {
       std::fprintf(stderr, "smt: stopped by %s; no output file was written or changed\n",
                    signal_name(sig));
       return 128 + sig;
     }
-    std::fprintf(stderr, "smt: error: %s\n", e.message(smt::Spelling::kCli).c_str());
-    return 1;
-  } catch (const smt::Error& e) {
     std::fprintf(stderr, "smt: error: %s\n", e.message(smt::Spelling::kCli).c_str());
     return 1;
   } catch (const std::bad_alloc&) {

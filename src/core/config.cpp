@@ -180,8 +180,8 @@ void Config::validate() const {
             " adds luma copies of colour images, but ", param("grayscale"),
             " already makes every patch luma: use one of them");
   SMT_CHECK(view_context == ViewContext::kSeparate || neighborhood == -1, param("view-context"),
-            " joint puts the views of an image into one context of the whole-image operator; it "
-            "needs ",
+            " joint and luma put views of an image into one context of the whole-image "
+            "operator; they need ",
             param("neighborhood"), " -1 (got ", neighborhood, ")");
 }
 

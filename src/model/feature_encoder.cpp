@@ -37,8 +37,9 @@ FeatureEncoder::FeatureEncoder(std::shared_ptr<const SmtModel> model)
       coder_(model_->coder()),
       feature_dim_(model_->feature_dim()) {}
 
-void FeatureEncoder::encode(const ImageSet& images, const ViewSet& views, std::size_t begin, std::size_t end,
-                            float* out, const Context& ctx, const TrainCodes* cached) const {
+void FeatureEncoder::encode(const ImageSet& images, const ViewSet& views, std::size_t begin,
+                            std::size_t end, float* out, const Context& ctx,
+                            const TrainCodes* cached) const {
   const SmtModel& model = *model_;
   const PatchSource src(images, extractor_, &model.whitener, views, model.config.grayscale);
   SMT_CHECK(end <= src.num_images() && begin <= end, "feature range [", begin, ", ", end,
@@ -71,9 +72,10 @@ void FeatureEncoder::encode(const ImageSet& images, const ViewSet& views, std::s
       });
 }
 
-void FeatureEncoder::encode_in_batches(const ImageSet& images, const ViewSet& views, std::size_t begin,
-                                       std::size_t end, float* out, const Context& ctx,
-                                       const TrainCodes* cached, const char* what) const {
+void FeatureEncoder::encode_in_batches(const ImageSet& images, const ViewSet& views,
+                                       std::size_t begin, std::size_t end, float* out,
+                                       const Context& ctx, const TrainCodes* cached,
+                                       const char* what) const {
   const std::size_t batch = static_cast<std::size_t>(model_->config.batch_images);
   std::optional<Progress> progress;
   if (what) progress.emplace(ctx, what, static_cast<std::int64_t>(end - begin));
@@ -86,8 +88,9 @@ void FeatureEncoder::encode_in_batches(const ImageSet& images, const ViewSet& vi
   if (progress) progress->finish();
 }
 
-void compute_features(const SmtModel& model, const ImageSet& images, const ViewSet& views, std::size_t begin,
-                      std::size_t end, float* out, const Context& ctx, const TrainCodes* cached) {
+void compute_features(const SmtModel& model, const ImageSet& images, const ViewSet& views,
+                      std::size_t begin, std::size_t end, float* out, const Context& ctx,
+                      const TrainCodes* cached) {
   FeatureEncoder(std::make_shared<const SmtModel>(model))
       .encode(images, views, begin, end, out, ctx, cached);
 }

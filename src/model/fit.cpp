@@ -30,15 +30,18 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   // each); single-view groups are the views as separate images.
   const std::vector<std::vector<int>> groups = views.contexts(cfg.view_context);
   const std::size_t group_size = groups.front().size();
-  const bool joint = group_size > 1;
+  const bool shared_contexts = group_size > 1;
+  // Whitening and dictionary see these views (the luma copies only when
+  // gray-view-prep).
+  const ViewSet prep = ViewSet::preprocessing(cfg);
   ctx.log(str_cat("fit: ", train.size(), " training images", views.describe(),
-                  joint ? str_cat(" (", group_size, " views a context)") : std::string(), ", ", ex.grid_h(), "x",
-                  ex.grid_w(), " patches of ", ex.dim(), " values each"));
+                  shared_contexts ? str_cat(" (", group_size, " views a context)") : std::string(),
+                  ", ", ex.grid_h(), "x", ex.grid_w(), " patches of ", ex.dim(), " values each"));
 
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
   {
-    const PatchSource raw(train, ex, nullptr, ViewSet::preprocessing(cfg), cfg.grayscale);
+    const PatchSource raw(train, ex, nullptr, prep, cfg.grayscale);
     struct Worker {
       MomentAccumulator moments;
       std::vector<float> patches, scratch;
@@ -60,14 +63,14 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   metrics.add_seconds("whitening", t_white.seconds());
   ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
 
-  const PatchSource src(train, ex, &model.whitener, views, cfg.grayscale);
   // 2. Dictionary.
   Timer t_dict;
-  model.dictionary = Dictionary::fit(
-      PatchSource(train, ex, &model.whitener, ViewSet::preprocessing(cfg), cfg.grayscale), cfg, ctx);
+  model.dictionary =
+      Dictionary::fit(PatchSource(train, ex, &model.whitener, prep, cfg.grayscale), cfg, ctx);
   metrics.add_seconds("dictionary", t_dict.seconds());
 
   // 3. Coding of every training patch, streamed into the statistics.
+  const PatchSource src(train, ex, &model.whitener, views, cfg.grayscale);
   Timer t_code;
   const SparseCoder coder = model.coder();
   OperatorSpec spec{cfg.op, cfg.neighborhood, cfg.zero_code};
@@ -85,13 +88,15 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     keep->valid = false;
     keep->views = references;
   }
-  // Batches hold whole images (all their views), so that a joint context is
-  // never split.
+  // With shared contexts a batch holds whole images (all their views), so
+  // that no context is split.
   const std::size_t batch =
-      std::max<std::size_t>(1, static_cast<std::size_t>(cfg.batch_images) / n_views) * n_views;
+      shared_contexts
+          ? std::max<std::size_t>(1, static_cast<std::size_t>(cfg.batch_images) / n_views) * n_views
+          : static_cast<std::size_t>(cfg.batch_images);
   std::vector<PatchCodes> codes(batch);
   std::vector<CompactCodes> packed(batch);  // the batch's codes as the cache keeps them
-  std::vector<PatchCodes> contexts(joint ? batch / n_views * groups.size() : 0);
+  std::vector<PatchCodes> contexts(shared_contexts ? batch / n_views * groups.size() : 0);
   std::vector<const PatchCodes*> ptrs;
   double stats_seconds = 0;
   std::int64_t active_entries = 0;
@@ -113,7 +118,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     for (const Worker& w : workers) active_entries += w.active_entries;
     Timer t_stats;
     ptrs.clear();
-    if (joint) {
+    if (shared_contexts) {
       // One context per group of an image's views: their patches, one view
       // after another, form a grid of group_size times the rows (the
       // whole-image operator ignores the geometry).

@@ -51,7 +51,7 @@ std::vector<std::vector<int>> ViewSet::contexts(ViewContext how) const {
 std::string ViewSet::describe() const {
   std::string s;
   if (find(View{true, false}) >= 0) s += " + flips";
-  if (find(View{false, true}) >= 0) s += " + luma copies";
+  if (has_luma()) s += " + luma copies";
   return s;
 }
 

@@ -83,6 +83,20 @@ void assign_nearest(const Dictionary& current, const std::vector<float>& cand, i
       });
 }
 
+// The non-zero patches of a batch (assign >= 0), worst represented first
+// (ascending best cosine, ties in batch order): where atoms that stop
+// winning are moved.
+std::vector<int> worst_represented_first(const std::vector<float>& best_sim,
+                                         const std::vector<int>& assign) {
+  std::vector<int> order;
+  order.reserve(assign.size());
+  for (std::size_t r = 0; r < assign.size(); ++r)
+    if (assign[r] >= 0) order.push_back(static_cast<int>(r));
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+  return order;
+}
+
 // x / |x| in place (zero stays zero).
 void normalize(float* x, int dim) {
   double ss = 0;
@@ -198,15 +212,11 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
     }
     // Atoms that have never won a patch move to the worst-represented
     // patches of this batch.
-    std::vector<int> worst(batch);
-    for (int r = 0; r < batch; ++r) worst[r] = r;
-    std::stable_sort(worst.begin(), worst.end(),
-                     [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+    const std::vector<int> worst = worst_represented_first(best_sim, assign);
     std::size_t next = 0;
     for (int k = 0; k < size; ++k) {
       float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
       if (counts[k] == 0.0 && !hit[k]) {
-        while (next < worst.size() && assign[worst[next]] < 0) ++next;
         if (next < worst.size())
           std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim, a);
       }
@@ -249,7 +259,7 @@ Dictionary Dictionary::fit_online(const PatchSource& src, int size, std::int64_t
   std::vector<double> counts(static_cast<std::size_t>(size), 1.0);
   std::vector<std::int64_t> last_win(static_cast<std::size_t>(size), 0);
   const std::int64_t stale = std::max<std::int64_t>(2, (20LL * size + batch - 1) / batch);
-  std::vector<int> assign, worst;
+  std::vector<int> assign;
   std::vector<float> best_sim;
   std::int64_t visited = 0, batches = 0, replaced = 0;
   Progress progress(ctx, "dictionary (online 1-sparse)", samples);
@@ -271,14 +281,10 @@ Dictionary Dictionary::fit_online(const PatchSource& src, int size, std::int64_t
       for (int d = 0; d < dim; ++d) a[d] += eta * (x[d] - a[d]);
       normalize(a, dim);
     }
-    worst.resize(static_cast<std::size_t>(n));
-    for (int r = 0; r < n; ++r) worst[r] = r;
-    std::stable_sort(worst.begin(), worst.end(),
-                     [&](int a, int b) { return best_sim[a] < best_sim[b]; });
+    const std::vector<int> worst = worst_represented_first(best_sim, assign);
     std::size_t next = 0;
     for (int k = 0; k < size; ++k) {
       if (batches - last_win[k] < stale) continue;
-      while (next < worst.size() && assign[worst[next]] < 0) ++next;
       if (next == worst.size()) break;
       std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim,
                   atoms.data() + static_cast<std::size_t>(k) * dim);

@@ -20,11 +20,10 @@ PatchSource::PatchSource(const ImageSet& images, PatchExtractor extractor, const
             images.source, ": images are ", images.height, "x", images.width, "x", images.channels,
             " but the model expects ", extractor_.height(), "x", extractor_.width(), "x",
             extractor_.channels());
-  const bool luma_views = views_.find(View{false, true}) >= 0 || views_.find(View{true, true}) >= 0;
-  SMT_CHECK(!luma_views || (images.channels == 3 && extractor_.channels() == 3), images.source,
-            ": ", param("gray-view"), " makes luma copies of colour images, but these images have ",
-            images.channels, " channel(s)", grayscale_ ? " and are made luma already" : "",
-            "; turn it off");
+  SMT_CHECK(!views_.has_luma() || (images.channels == 3 && extractor_.channels() == 3),
+            images.source, ": ", param("gray-view"),
+            " makes luma copies of colour images, but these images have ", images.channels,
+            " channel(s)", grayscale_ ? " and are made luma already" : "", "; turn it off");
   if (whitener) SMT_CHECK(whitener->dim() == extractor_.dim(), "whitener/patch size mismatch");
 }
 

@@ -38,6 +38,8 @@ class ViewSet {
 
   int size() const { return static_cast<int>(views_.size()); }
   const View& operator[](int j) const { return views_[static_cast<std::size_t>(j)]; }
+  // Whether the set holds luma copies.
+  bool has_luma() const { return find(View{false, true}) >= 0; }
   // The position of v in this set, or -1.
   int find(const View& v) const;
   bool operator==(const ViewSet& o) const { return views_ == o.views_; }
