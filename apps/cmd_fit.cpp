@@ -19,6 +19,7 @@ class FitCommand : public Subcommand {
     add_data_option(cmd_, o_);
     cmd_->add_option("--model", model_path_, "model file to write")->required();
     cmd_->add_option("--metrics", o_.metrics_file, "write timings as JSON here");
+    add_checkpoint_options(cmd_, checkpoint_);
   }
   bool selected() const override { return cmd_->parsed(); }
 
@@ -33,7 +34,10 @@ class FitCommand : public Subcommand {
     smt::RunMetrics metrics;
     const smt::ImageSet train =
         smt::load_train_eval(data_dir_or_env(o_.data_dir), c, ctx, false).train;
-    const smt::SmtModel model = smt::fit_model(train, c, ctx, metrics);
+    smt::FitCheckpoint checkpoint(checkpoint_, c, train, ctx);
+    smt::FitOptions options;
+    options.checkpoint = &checkpoint;
+    const smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, nullptr, options);
     model.save(model_path_);
     ctx.log("model written to " + model_path_);
     if (!o_.metrics_file.empty()) {
@@ -42,6 +46,7 @@ class FitCommand : public Subcommand {
       m["config"] = c.to_json();
       write_json(o_.metrics_file, m);
     }
+    checkpoint.remove();  // the outputs it stood for are written
     return 0;
   }
 
@@ -49,6 +54,7 @@ class FitCommand : public Subcommand {
   CLI::App* cmd_ = nullptr;
   CommonOptions o_;
   std::string model_path_;
+  smt::CheckpointOptions checkpoint_;
 };
 
 }  // namespace

@@ -24,6 +24,7 @@ class RunCommand : public Subcommand {
     add_param_options(cmd_, o_, Command::kRun);
     add_data_option(cmd_, o_);
     cmd_->add_option("--metrics", o_.metrics_file, "write results and timings as JSON here");
+    add_checkpoint_options(cmd_, checkpoint_);
   }
   bool selected() const override { return cmd_->parsed(); }
 
@@ -47,6 +48,8 @@ class RunCommand : public Subcommand {
     smt::TrainCodes codes;
     smt::FitOptions fit_options;
     fit_options.code_cache_bytes = plan.code_cache;
+    smt::FitCheckpoint checkpoint(checkpoint_, c, train, ctx);
+    fit_options.checkpoint = &checkpoint;
     const smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(
         smt::fit_model(train, c, ctx, metrics, &codes, fit_options)));
     smt::EvalOptions eval_options;
@@ -61,12 +64,14 @@ class RunCommand : public Subcommand {
         100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
         static_cast<double>(smt::peak_rss_bytes()) / 1e9);
     if (!o_.metrics_file.empty()) write_json(o_.metrics_file, m);
+    checkpoint.remove();  // the outputs it stood for are written
     return 0;
   }
 
  private:
   CLI::App* cmd_ = nullptr;
   CommonOptions o_;
+  smt::CheckpointOptions checkpoint_;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "smt/core/context.h"
 #include "smt/core/image_set.h"
 #include "smt/eval/knn_evaluation.h"
+#include "smt/model/checkpoint.h"
 #include "smt/model/run_metrics.h"
 
 namespace smt_cli {
@@ -35,6 +36,8 @@ smt::Context make_context(const smt::Config& c, bool quiet);
 // --data, else $SMT_DATA_DIR.
 std::string data_dir_or_env(const std::string& dir);
 void add_data_option(CLI::App* cmd, CommonOptions& o);
+// --checkpoint DIR, --resume, --checkpoint-every N (fit and run).
+void add_checkpoint_options(CLI::App* cmd, smt::CheckpointOptions& o);
 // Writes JSON atomically.
 void write_json(const std::string& path, const nlohmann::json& j);
 // The results smt run and smt eval both report, for scripts.

@@ -29,6 +29,24 @@ void add_data_option(CLI::App* cmd, CommonOptions& o) {
   cmd->add_option("--data", o.data_dir, "dataset directory (default: $SMT_DATA_DIR)");
 }
 
+void add_checkpoint_options(CLI::App* cmd, smt::CheckpointOptions& o) {
+  const std::string group = "Checkpoints";
+  cmd->add_option("--checkpoint", o.dir,
+                  "save the fit's state in this directory at each stage's end and during coding "
+                  "(fit.smtc, replaced atomically), so that --resume can continue it after a "
+                  "crash or kill; removed once the outputs are written")
+      ->group(group);
+  cmd->add_flag("--resume", o.resume,
+                "continue the fit saved in --checkpoint DIR (refused if it was made with other "
+                "options, data or smt version); without a saved fit, start from the beginning")
+      ->group(group);
+  cmd->add_option("--checkpoint-every", o.every_images,
+                  "during coding, save after this many training images (flips and views "
+                  "counted); 0 = by time: at most every 5 minutes and under 2.5 % of the fit")
+      ->group(group)
+      ->check(CLI::NonNegativeNumber);
+}
+
 void write_json(const std::string& path, const nlohmann::json& j) {
   smt::write_file_atomically(path, [&](std::ostream& os) { os << j.dump(2) << "\n"; });
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "smt/core/context.h"
@@ -477,4 +478,35 @@ TEST(EigenSolver, SpreadSpectrumStillSolved) {
   // Path graph: lambda_k = 2 - 2 cos(pi k / n).
   for (int k = 0; k < m; ++k)
     EXPECT_NEAR(r.values[k], 2.0 - 2.0 * std::cos(M_PI * k / n), 1e-9) << k;
+}
+
+// The same problem gives the same bits whatever the thread count (the model
+// file's promise, README "Reproducibility"): the LAPACK and level-2 BLAS
+// steps whose partial sums OpenBLAS splits by thread run single-threaded.
+TEST(EigenSolver, ThreadCountDoesNotChangeTheBits) {
+  for (bool diag : {true, false}) {
+    const Problem p = make_problem(700, diag, 6);
+    for (const auto& [method, tol] :
+         {std::pair{smt::EigenMethod::kDense, 1e-9}, std::pair{smt::EigenMethod::kSubspace, 1e-9},
+          std::pair{smt::EigenMethod::kSubspace, 1e-5}}) {
+      SCOPED_TRACE(std::string(diag ? "diagonal B, " : "dense B, ") +
+                   (method == smt::EigenMethod::kDense ? "dense" : "subspace") +
+                   (tol > 1e-6 ? " (single)" : ""));
+      smt::EigenResult ref;
+      for (int threads : {1, 2, 3, 5}) {
+        const smt::ScopedThreadLimit limit(threads);
+        Mat l = p.l;
+        std::vector<double> b = p.b;
+        const smt::EigenResult r =
+            smt::solve_smallest_eigenpairs(p.n, l, b, p.diag, 12, method, quiet(threads), tol);
+        if (threads == 1) {
+          ref = r;
+          continue;
+        }
+        EXPECT_EQ(r.iterations, ref.iterations) << threads << " threads";
+        EXPECT_TRUE(r.values == ref.values) << threads << " threads: other eigenvalues";
+        EXPECT_TRUE(r.vectors == ref.vectors) << threads << " threads: other eigenvectors";
+      }
+    }
+  }
 }

@@ -37,6 +37,14 @@ ScopedThreadLimit::~ScopedThreadLimit() {
   openblas_set_num_threads(blas_threads_);
 }
 
+ScopedBlasThreads::ScopedBlasThreads(int threads) : blas_threads_(openblas_get_num_threads()) {
+  openblas_set_num_threads(threads);
+}
+
+ScopedBlasThreads::~ScopedBlasThreads() {
+  openblas_set_num_threads(blas_threads_);
+}
+
 Progress::Progress(const Context& ctx, std::string what, std::int64_t total)
     : observer_(ctx.observer),
       what_(std::move(what)),

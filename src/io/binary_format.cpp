@@ -67,11 +67,15 @@ std::uint64_t load_le(const char* p, int n) {
 
 }  // namespace
 
+std::uint32_t crc32_bytes(const void* data, std::size_t bytes, std::uint32_t crc) {
+  return crc32_update(crc, data, bytes);
+}
+
 // ---------------------------------------------------------------------------
 // SectionWriter
 
-void SectionWriter::add(const std::string& tag, const void* data, std::size_t bytes,
-                        std::uint32_t element_size) {
+void SectionWriter::check_new(const std::string& tag, std::size_t bytes,
+                              std::uint32_t element_size) const {
   SMT_CHECK(!tag.empty() && tag.size() <= kMaxTagBytes, "section tag '", tag, "' must be 1..",
             kMaxTagBytes, " bytes");
   SMT_CHECK(element_size > 0 && bytes % element_size == 0, "section '", tag, "': ", bytes,
@@ -79,12 +83,25 @@ void SectionWriter::add(const std::string& tag, const void* data, std::size_t by
   for (const Section& s : sections_) {
     SMT_CHECK(s.tag != tag, "section '", tag, "' added twice to one file");
   }
-  Section s{tag, element_size, {}};
+}
+
+void SectionWriter::add(const std::string& tag, const void* data, std::size_t bytes,
+                        std::uint32_t element_size) {
+  check_new(tag, bytes, element_size);
+  Section s{tag, element_size, {}, 0, {}};
   if (bytes != 0) {
     const char* p = static_cast<const char*>(data);
     s.payload.assign(p, p + bytes);
   }
   sections_.push_back(std::move(s));
+}
+
+void SectionWriter::add_produced(const std::string& tag, std::size_t bytes,
+                                 std::uint32_t element_size,
+                                 std::function<void(const Sink&)> produce) {
+  check_new(tag, bytes, element_size);
+  SMT_CHECK(produce, "section '", tag, "': no producer");
+  sections_.push_back(Section{tag, element_size, {}, bytes, std::move(produce)});
 }
 
 void SectionWriter::add_i64(const std::string& tag, std::int64_t value) {
@@ -106,7 +123,7 @@ void SectionWriter::save(const std::string& path, const char magic[8],
 
 void SectionWriter::write(std::ostream& os, const char magic[8], std::uint32_t version) const {
   std::uint64_t total = 0;
-  for (const Section& s : sections_) total += s.payload.size();
+  for (const Section& s : sections_) total += s.size();
   {
     ChecksummedOut out(os);
     out.bytes(magic, kMagicBytes);
@@ -117,9 +134,22 @@ void SectionWriter::write(std::ostream& os, const char magic[8], std::uint32_t v
       out.u32(static_cast<std::uint32_t>(s.tag.size()));
       out.bytes(s.tag.data(), s.tag.size());
       out.u32(s.element_size);
-      out.u64(s.payload.size());
-      out.u32(crc32_update(0, s.payload.data(), s.payload.size()));
-      out.bytes(s.payload.data(), s.payload.size());
+      out.u64(s.size());
+      if (!s.produce) {
+        out.u32(crc32_update(0, s.payload.data(), s.payload.size()));
+        out.bytes(s.payload.data(), s.payload.size());
+        continue;
+      }
+      std::uint32_t crc = 0;
+      std::size_t counted = 0;
+      s.produce([&](const void* data, std::size_t n) {
+        crc = crc32_update(crc, data, n);
+        counted += n;
+      });
+      SMT_CHECK(counted == s.produced_bytes, "section '", s.tag, "': its producer gave ", counted,
+                " bytes, not the ", s.produced_bytes, " announced");
+      out.u32(crc);
+      s.produce([&](const void* data, std::size_t n) { out.bytes(data, n); });
     }
     out.u32(out.crc());
   }

@@ -1,6 +1,7 @@
 #include "smt/model/fit.h"
 
 #include <algorithm>
+#include <sstream>
 
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
@@ -16,6 +17,20 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   cfg.validate();
   SMT_CHECK(train.size() >= 1, "the training set is empty");
   const int threads = ctx.num_threads();
+  FitCheckpoint no_checkpoint;
+  FitCheckpoint& ckpt = options.checkpoint ? *options.checkpoint : no_checkpoint;
+  FitState& resumed = ckpt.resumed();
+  if (resumed.stage == FitStage::kFitted) {
+    std::istringstream bytes(resumed.model_bytes);
+    SmtModel done = SmtModel::load(bytes, "the model in checkpoint '" + ckpt.path() + "'");
+    done.config = cfg;  // the thread count, which the file leaves out
+    metrics.extra()["fit"] = done.fit_report;
+    metrics.extra()["resumed_from"] = stage_name(resumed.stage);
+    if (keep) *keep = TrainCodes{};  // invalid: the k-NN codes the training images
+    return done;
+  }
+  if (resumed.stage != FitStage::kStart)
+    metrics.extra()["resumed_from"] = stage_name(resumed.stage);
   SmtModel model;
   model.config = cfg;
   model.height = train.height;
@@ -40,34 +55,27 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
 
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
-  {
+  if (resumed.stage >= FitStage::kWhitened) {
+    model.whitener = std::move(resumed.whitener);
+  } else {
     const PatchSource raw(train, ex, nullptr, prep, cfg.grayscale);
-    struct Worker {
-      MomentAccumulator moments;
-      std::vector<float> patches, scratch;
-    };
-    const std::size_t patch_values = static_cast<std::size_t>(ex.num_patches()) * ex.dim();
-    std::vector<Worker> parts = parallel_for(
-        threads, 0, raw.num_images(), Schedule::fixed(),
-        [&] {
-          return Worker{MomentAccumulator(ex.dim()), std::vector<float>(patch_values), {}};
-        },
-        [&](Worker& w, std::size_t i) {
-          if (i % 64 == 0) ctx.check_cancelled();  // a pass over every image: stay stoppable
-          raw.patches(i, w.patches.data(), w.scratch);
-          w.moments.add(w.patches.data(), ex.num_patches());
-        });
-    for (std::size_t t = 1; t < parts.size(); ++t) parts[0].moments.merge(parts[t].moments);
-    model.whitener = Whitener::fit(parts[0].moments, cfg.whiten_tol);
+    const MomentAccumulator moments = patch_moments(raw, ctx);
+    model.whitener = Whitener::fit(moments, cfg.whiten_tol);
+    metrics.add_seconds("whitening", t_white.seconds());
+    ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
+    ckpt.save({FitStage::kWhitened, &model.whitener}, ctx);
   }
-  metrics.add_seconds("whitening", t_white.seconds());
-  ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
 
   // 2. Dictionary.
   Timer t_dict;
-  model.dictionary =
-      Dictionary::fit(PatchSource(train, ex, &model.whitener, prep, cfg.grayscale), cfg, ctx);
-  metrics.add_seconds("dictionary", t_dict.seconds());
+  if (resumed.stage >= FitStage::kDictionary) {
+    model.dictionary = std::move(resumed.dictionary);
+  } else {
+    model.dictionary =
+        Dictionary::fit(PatchSource(train, ex, &model.whitener, prep, cfg.grayscale), cfg, ctx);
+    metrics.add_seconds("dictionary", t_dict.seconds());
+    ckpt.save({FitStage::kDictionary, &model.whitener, &model.dictionary}, ctx);
+  }
 
   // 3. Coding of every training patch, streamed into the statistics.
   const PatchSource src(train, ex, &model.whitener, views, cfg.grayscale);
@@ -75,7 +83,20 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   const SparseCoder coder = model.coder();
   OperatorSpec spec{cfg.op, cfg.neighborhood, cfg.zero_code};
   SmtStatistics stats(cfg.dict_size, coder.vector_quantization(), spec);
-  bool caching = keep != nullptr && options.code_cache_bytes > 0;
+  std::size_t first_image = 0;  // where coding starts: past a checkpoint's images
+  std::int64_t active_entries = 0;
+  if (resumed.stage == FitStage::kCoding || resumed.stage == FitStage::kCoded) {
+    SMT_CHECK(resumed.stats.dict_size() == cfg.dict_size &&
+                  resumed.stats.diagonal_v() == coder.vector_quantization() &&
+                  resumed.next_image <= n_aug,
+              "checkpoint '", ckpt.path(), "': its statistics do not fit this configuration");
+    stats = std::move(resumed.stats);
+    first_image = resumed.next_image;
+    active_entries = resumed.active_entries;
+  }
+  // The cache holds a prefix of the training set: not after a resume inside
+  // the pass (the k-NN then recodes every training image).
+  bool caching = keep != nullptr && options.code_cache_bytes > 0 && first_image == 0;
   std::size_t cached_bytes = 0;
   // The cache holds the k-NN's reference views only, in the k-NN's order
   // (a subsequence of the fit's: both are image-major).
@@ -99,9 +120,10 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   std::vector<PatchCodes> contexts(shared_contexts ? batch / n_views * groups.size() : 0);
   std::vector<const PatchCodes*> ptrs;
   double stats_seconds = 0;
-  std::int64_t active_entries = 0;
   Progress progress(ctx, "coding training images", static_cast<std::int64_t>(n_aug));
-  for (std::size_t b0 = 0; b0 < n_aug; b0 += batch) {
+  SMT_CHECK(first_image % batch == 0 || first_image == n_aug, "checkpoint '", ckpt.path(),
+            "': coding position ", first_image, " is not a batch boundary");
+  for (std::size_t b0 = first_image; b0 < n_aug; b0 += batch) {
     const std::size_t bn = std::min(batch, n_aug - b0);
     struct Worker {
       CodingBuffers buffers;
@@ -152,8 +174,15 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       keep->images.push_back(std::move(packed[i]));
     }
     progress.update(static_cast<std::int64_t>(b0 + bn));
+    if (b0 + bn < n_aug && ckpt.due(b0 + bn))
+      ckpt.save(
+          {FitStage::kCoding, &model.whitener, &model.dictionary, &stats, b0 + bn, active_entries},
+          ctx);
   }
   progress.finish();
+  if (resumed.stage != FitStage::kCoded)
+    ckpt.save({FitStage::kCoded, &model.whitener, &model.dictionary, &stats, n_aug, active_entries},
+              ctx);
   std::vector<PatchCodes>().swap(codes);  // the last batch's codes: memory the solver can use
   std::vector<PatchCodes>().swap(contexts);
   std::vector<CompactCodes>().swap(packed);
@@ -196,6 +225,14 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       {"patch_covariance_eigenvalues", model.whitener.covariance_spectrum()},
   };
   x["fit"] = model.fit_report;
+  FitProgress fitted;
+  fitted.stage = FitStage::kFitted;
+  fitted.model = &model;
+  ckpt.save(fitted, ctx);
+  if (ckpt.enabled()) {
+    x["checkpoint_saves"] = ckpt.saves();
+    x["checkpoint_seconds"] = ckpt.seconds_saving();
+  }
   return model;
 }
 

@@ -36,7 +36,11 @@ SmtModel SmtModel::load(std::istream& in, const std::string& name) {
 
 SectionWriter SmtModel::sections() const {
   SectionWriter w;
-  w.add_string("config", config.to_json().dump());
+  // The thread count says how the fit ran, not what it fitted (the model is
+  // the same for any count): leaving it out keeps the file's bytes the same.
+  nlohmann::json recorded = config.to_json();
+  recorded.erase("threads");
+  w.add_string("config", recorded.dump());
   w.add_i64("image.height", height);
   w.add_i64("image.width", width);
   w.add_i64("image.channels", channels);

@@ -7,6 +7,7 @@
 
 #include "kernels/lapack.h"
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
 #include "smt/core/rng.h"
 
 namespace smt {
@@ -19,6 +20,27 @@ constexpr int kDenseLimit = 1500;
 // Filtered subspace iteration usually converges in under 20 steps on SMT problems;
 // past this many the dense solver is the faster way out.
 constexpr int kMaxSubspaceSteps = 100;
+
+// Thread-count independence (README "Reproducibility"): OpenBLAS's own
+// threading splits sums differently for each thread count, in LAPACK, level-2
+// BLAS and, measured, even dsymm and dtrsm. So the solver's LAPACK calls run
+// single-threaded, and its level-3 products run as fixed blocks of
+// kColumnBlock columns, each one single-threaded BLAS call, spread over the
+// context's threads: their bits depend on the block width, never on the
+// thread count. 32 columns keep the kernels at full rate and the work of p
+// = 800 columns balanced.
+constexpr int kColumnBlock = 32;
+
+// f(first, count) for consecutive column blocks covering [0, cols).
+template <typename F>
+void by_column_blocks(int threads, int cols, F f) {
+  const ScopedBlasThreads serial(1);
+  const std::size_t blocks = static_cast<std::size_t>((cols + kColumnBlock - 1) / kColumnBlock);
+  parallel_for(threads, 0, blocks, Schedule::dynamic(1), [&](std::size_t b) {
+    const int first = static_cast<int>(b) * kColumnBlock;
+    f(first, std::min(kColumnBlock, cols - first));
+  });
+}
 
 // Reduces L u = lambda B u to the standard problem C y = lambda y in place
 // (C in l's lower triangle). Returns nothing; `b` holds what undo_transform
@@ -38,6 +60,7 @@ void to_standard_form(int n, std::vector<double>& l, std::vector<double>& b, boo
   }
   const char uplo = 'L';
   int info = 0;
+  const ScopedBlasThreads serial(1);
   dpotrf_(&uplo, &n, b.data(), &n, &info);
   SMT_CHECK(info == 0, "eigenproblem: V + eps I is not positive definite (Cholesky failed at ",
             info, "); raise ", param("v-reg"));
@@ -47,14 +70,17 @@ void to_standard_form(int n, std::vector<double>& l, std::vector<double>& b, boo
 }
 
 // u = B^(-1/2) y (diagonal) or R^(-T) y, for the m columns of y.
-void undo_transform(int n, int m, const std::vector<double>& b, bool b_diagonal, double* y) {
+void undo_transform(int n, int m, const std::vector<double>& b, bool b_diagonal, double* y,
+                    int threads) {
   if (b_diagonal) {
     for (int j = 0; j < m; ++j)
       for (int i = 0; i < n; ++i) y[static_cast<std::size_t>(j) * n + i] *= b[i];
     return;
   }
-  cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, m, 1.0, b.data(),
-              n, y, n);
+  by_column_blocks(threads, m, [&](int first, int count) {
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, n, count, 1.0,
+                b.data(), n, y + static_cast<std::size_t>(first) * n, n);
+  });
 }
 
 void dense_smallest(int n, std::vector<double>& c, int m, EigenResult& out) {
@@ -66,6 +92,7 @@ void dense_smallest(int n, std::vector<double>& c, int m, EigenResult& out) {
   std::vector<double> w(n);
   out.vectors.assign(static_cast<std::size_t>(n) * m, 0.0);
   std::vector<int> isuppz(2 * static_cast<std::size_t>(std::max(m, 1)));
+  const ScopedBlasThreads serial(1);
   dsyevr_(&jobz, &range, &uplo, &n, c.data(), &n, &vl, &vu, &il, &iu, &abstol, &found, w.data(),
           out.vectors.data(), &n, isuppz.data(), &wq, &lwork, &iwq, &liwork, &info);
   lwork = static_cast<int>(wq);
@@ -84,6 +111,7 @@ void dense_smallest(int n, std::vector<double>& c, int m, EigenResult& out) {
 void orthonormalize(int n, int p, double* y) {
   std::vector<double> tau(p);
   int info = 0, lwork = -1;
+  const ScopedBlasThreads serial(1);
   double wq = 0;
   dgeqrf_(&n, &p, y, &n, tau.data(), &wq, &lwork, &info);
   lwork = std::max(static_cast<int>(wq), 1);
@@ -102,6 +130,7 @@ void orthonormalize(int n, int p, double* y) {
 // Lanczos run.
 double estimate_largest(int n, const double* c, Rng rng) {
   const int steps = std::min(n, 40);
+  const ScopedBlasThreads serial(1);
   std::vector<double> q(n), q_prev(n, 0.0), w(n), alpha, beta;
   for (auto& v : q) v = rng.normal();
   double norm = cblas_dnrm2(n, q.data(), 1);
@@ -154,7 +183,8 @@ class StandardMatrix {
   using AliasFloat = float __attribute__((may_alias));
 
  public:
-  StandardMatrix(int n, std::vector<double>& buf) : n_(n), buf_(buf) {}
+  StandardMatrix(int n, std::vector<double>& buf, int threads)
+      : n_(n), threads_(threads), buf_(buf) {}
   bool single() const { return single_; }
 
   // In place: float k goes to bytes [4k, 4k + 4), inside double k / 2 <= k,
@@ -178,22 +208,28 @@ class StandardMatrix {
   // w = C q for p columns (n x p, column-major).
   void multiply(int p, const double* q, double* w) const {
     if (!single_) {
-      cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n_, p, 1.0, buf_.data(), n_, q, n_, 0.0, w,
-                  n_);
+      by_column_blocks(threads_, p, [&](int first, int count) {
+        const std::size_t at = static_cast<std::size_t>(first) * n_;
+        cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n_, count, 1.0, buf_.data(), n_, q + at,
+                    n_, 0.0, w + at, n_);
+      });
       return;
     }
     const std::size_t np = static_cast<std::size_t>(n_) * p;
     qf_.resize(np);
     wf_.resize(np);
     for (std::size_t k = 0; k < np; ++k) qf_[k] = static_cast<float>(q[k]);
-    cblas_ssymm(CblasColMajor, CblasLeft, CblasLower, n_, p, 1.0f,
-                reinterpret_cast<const float*>(buf_.data()), n_, qf_.data(), n_, 0.0f, wf_.data(),
-                n_);
+    by_column_blocks(threads_, p, [&](int first, int count) {
+      const std::size_t at = static_cast<std::size_t>(first) * n_;
+      cblas_ssymm(CblasColMajor, CblasLeft, CblasLower, n_, count, 1.0f,
+                  reinterpret_cast<const float*>(buf_.data()), n_, qf_.data() + at, n_, 0.0f,
+                  wf_.data() + at, n_);
+    });
     for (std::size_t k = 0; k < np; ++k) w[k] = wf_[k];
   }
 
  private:
-  int n_;
+  int n_, threads_;
   std::vector<double>& buf_;
   bool single_ = false;
   mutable std::vector<float> qf_, wf_;
@@ -203,17 +239,27 @@ class StandardMatrix {
 // cx = C x. w is workspace.
 void rayleigh_ritz(int n, int p, const StandardMatrix& c, std::vector<double>& q,
                    std::vector<double>& w, std::vector<double>& x, std::vector<double>& cx,
-                   std::vector<double>& theta) {
+                   std::vector<double>& theta, int threads) {
   c.multiply(p, q.data(), w.data());
   std::vector<double> h(static_cast<std::size_t>(p) * p), vecs(h.size());
-  cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, p, n, 1.0, q.data(), n, w.data(), n, 0.0,
-              h.data(), p);
+  by_column_blocks(threads, p, [&](int first, int count) {
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p, count, n, 1.0, q.data(), n,
+                w.data() + static_cast<std::size_t>(first) * n, n, 0.0,
+                h.data() + static_cast<std::size_t>(first) * p, p);
+  });
   theta.resize(p);
-  lapack::syev(p, h.data(), theta.data(), vecs.data());
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, p, p, 1.0, q.data(), n, vecs.data(), p,
-              0.0, x.data(), n);
-  cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, p, p, 1.0, w.data(), n, vecs.data(), p,
-              0.0, cx.data(), n);
+  {
+    const ScopedBlasThreads serial(1);
+    lapack::syev(p, h.data(), theta.data(), vecs.data());
+  }
+  by_column_blocks(threads, p, [&](int first, int count) {
+    const std::size_t in = static_cast<std::size_t>(first) * p,
+                      out = static_cast<std::size_t>(first) * n;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, count, p, 1.0, q.data(), n,
+                vecs.data() + in, p, 0.0, x.data() + out, n);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, count, p, 1.0, w.data(), n,
+                vecs.data() + in, p, 0.0, cx.data() + out, n);
+  });
 }
 
 // Chebyshev-filtered subspace iteration for the m smallest eigenpairs of C
@@ -242,7 +288,8 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
             "eigenproblem: the operator matrix L is zero or not finite (trace ", trace,
             "); are there images with at least two coded patches?");
   const double upper = estimate_largest(n, cmat.data(), Rng(ctx.seed, Stream::kEigenEstimate));
-  StandardMatrix c(n, cmat);
+  const int threads = ctx.num_threads();
+  StandardMatrix c(n, cmat, threads);
   if (tol >= kSingleProductTol) c.narrow();
   const double top = upper + 1e-3 * std::abs(upper);  // a margin over the estimate
   const int p = std::min(n, std::max(2 * m, m + 16));
@@ -251,7 +298,7 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
   Rng rng(ctx.seed, Stream::kEigenStart);
   for (auto& v : q) v = rng.normal();
   orthonormalize(n, p, q.data());
-  rayleigh_ritz(n, p, c, q, w, x, cx, theta);
+  rayleigh_ritz(n, p, c, q, w, x, cx, theta, threads);
   double worst = 0, previous = 0;
   int it = 0;
   Timer t_iter;
@@ -296,7 +343,7 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
       for (std::size_t k = 0; k < np; ++k) q[k] = top * x[k] - cx[k];
     }
     orthonormalize(n, p, q.data());
-    rayleigh_ritz(n, p, c, q, w, x, cx, theta);
+    rayleigh_ritz(n, p, c, q, w, x, cx, theta, threads);
   }
   if (worst > tol) {
     ctx.log(str_cat("eigen solver: subspace iteration reached relative residual ", worst, " after ",
@@ -341,7 +388,7 @@ EigenResult solve_smallest_eigenpairs(int n, std::vector<double>& l, std::vector
   } else if (!subspace_smallest(n, l, m, kMaxSubspaceSteps, tol, ctx, out)) {
     dense_smallest(n, l, m, out);
   }
-  undo_transform(n, m, b, b_diagonal, out.vectors.data());
+  undo_transform(n, m, b, b_diagonal, out.vectors.data(), ctx.num_threads());
   return out;
 }
 

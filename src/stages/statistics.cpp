@@ -8,10 +8,13 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
+#include <string>
 
 #include "kernels/scatter.h"
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
+#include "smt/io/binary_format.h"
 
 namespace smt {
 
@@ -370,6 +373,78 @@ std::vector<double> SmtStatistics::dense_l() const {
   for (std::size_t i = 0; i < k; ++i)
     for (std::size_t j = i; j < k; ++j) d[i * k + j] = d[j * k + i] = l_[i * k + j];
   return d;
+}
+
+namespace {
+
+// The upper triangle (j >= i) of a row-major k x k matrix, row by row.
+void save_upper(SectionWriter& w, const std::string& tag, const std::vector<double>& m, int k) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  w.add_produced(tag, kk * (kk + 1) / 2 * sizeof(double), sizeof(double),
+                 [&m, kk](const SectionWriter::Sink& sink) {
+                   for (std::size_t i = 0; i < kk; ++i)
+                     sink(m.data() + i * kk + i, (kk - i) * sizeof(double));
+                 });
+}
+
+void load_upper(const SectionReader& r, const std::string& tag, std::vector<double>& m, int k) {
+  const std::size_t kk = static_cast<std::size_t>(k);
+  const char* p = r.array_bytes(tag, sizeof(double), kk * (kk + 1) / 2);
+  m.assign(kk * kk, 0.0);
+  for (std::size_t i = 0; i < kk; ++i) {
+    std::memcpy(m.data() + i * kk + i, p, (kk - i) * sizeof(double));
+    p += (kk - i) * sizeof(double);
+  }
+}
+
+}  // namespace
+
+void SmtStatistics::save(SectionWriter& w) const {
+  w.add_i64("statistics.dict_size", k_);
+  w.add_i64("statistics.diagonal_v", diagonal_v_ ? 1 : 0);
+  w.add_i64("statistics.operator", static_cast<std::int64_t>(spec_.op));
+  w.add_i64("statistics.neighborhood", spec_.neighborhood);
+  w.add_i64("statistics.zero_code", static_cast<std::int64_t>(spec_.zero_code));
+  w.add_i64("statistics.patches", patches_);
+  w.add_i64("statistics.images", images_);
+  w.add_i64("statistics.columns", columns_);
+  if (diagonal_v_) {
+    w.add_array("statistics.v", v_);
+  } else {
+    save_upper(w, "statistics.v", v_, k_);
+  }
+  save_upper(w, "statistics.l", l_, k_);
+}
+
+SmtStatistics SmtStatistics::load(const SectionReader& r) {
+  const std::int64_t k = r.i64("statistics.dict_size");
+  SMT_CHECK(k >= 1 && k <= 65536, "'", r.path(), "': invalid statistics size ", k);
+  const std::int64_t op = r.i64("statistics.operator"), zero = r.i64("statistics.zero_code");
+  SMT_CHECK(op == static_cast<std::int64_t>(Operator::kSecond) ||
+                op == static_cast<std::int64_t>(Operator::kFirst),
+            "'", r.path(), "': invalid operator ", op);
+  SMT_CHECK(zero == static_cast<std::int64_t>(ZeroCode::kDrop) ||
+                zero == static_cast<std::int64_t>(ZeroCode::kArgmax),
+            "'", r.path(), "': invalid zero-code mode ", zero);
+  const std::int64_t nb = r.i64("statistics.neighborhood");
+  SMT_CHECK(nb >= -1 && nb <= INT_MAX, "'", r.path(), "': invalid neighborhood ", nb);
+  OperatorSpec spec{static_cast<Operator>(op), static_cast<int>(nb), static_cast<ZeroCode>(zero)};
+  SmtStatistics st;
+  st.k_ = static_cast<int>(k);
+  st.diagonal_v_ = r.i64("statistics.diagonal_v") != 0;
+  st.spec_ = spec;
+  st.patches_ = r.i64("statistics.patches");
+  st.images_ = r.i64("statistics.images");
+  st.columns_ = r.i64("statistics.columns");
+  SMT_CHECK(st.patches_ >= 0 && st.images_ >= 0 && st.columns_ >= 0, "'", r.path(),
+            "': negative statistics counts");
+  if (st.diagonal_v_) {
+    st.v_ = r.array<double>("statistics.v", static_cast<std::size_t>(k));
+  } else {
+    load_upper(r, "statistics.v", st.v_, st.k_);
+  }
+  load_upper(r, "statistics.l", st.l_, st.k_);
+  return st;
 }
 
 void SmtStatistics::release() {

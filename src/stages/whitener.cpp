@@ -5,8 +5,11 @@
 #include <cmath>
 
 #include "kernels/lapack.h"
+#include "smt/core/context.h"
 #include "smt/core/error.h"
+#include "smt/core/parallel.h"
 #include "smt/io/binary_format.h"
+#include "smt/stages/patch_source.h"
 
 namespace smt {
 
@@ -58,6 +61,41 @@ std::vector<double> MomentAccumulator::covariance() const {
   return c;
 }
 
+MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
+  // 32 images a block; blocks run in waves of 64 so that the partial moments
+  // held at once stay a few MB whatever the image count.
+  constexpr std::size_t kBlockImages = 32, kWaveBlocks = 64;
+  const int dim = source.dim();
+  const std::size_t n = source.num_images();
+  const std::size_t blocks = (n + kBlockImages - 1) / kBlockImages;
+  const std::size_t patch_values = static_cast<std::size_t>(source.patches_per_image()) * dim;
+  const ScopedBlasThreads serial(1);  // each ssyrk on one thread, the same one way (context.h)
+  MomentAccumulator total(dim);
+  std::vector<MomentAccumulator> wave(kWaveBlocks, MomentAccumulator(dim));
+  struct Buffers {
+    std::vector<float> patches, scratch;
+  };
+  for (std::size_t w0 = 0; w0 < blocks; w0 += kWaveBlocks) {
+    const std::size_t wn = std::min(kWaveBlocks, blocks - w0);
+    parallel_for(
+        ctx.num_threads(), 0, wn, Schedule::dynamic(1),
+        [&] {
+          return Buffers{std::vector<float>(patch_values), {}};
+        },
+        [&](Buffers& buf, std::size_t b) {
+          ctx.check_cancelled();  // a pass over every image: stay stoppable
+          MomentAccumulator& part = wave[b] = MomentAccumulator(dim);
+          const std::size_t first = (w0 + b) * kBlockImages;
+          for (std::size_t i = first; i < std::min(n, first + kBlockImages); ++i) {
+            source.patches(i, buf.patches.data(), buf.scratch);
+            part.add(buf.patches.data(), source.patches_per_image());
+          }
+        });
+    for (std::size_t b = 0; b < wn; ++b) total.merge(wave[b]);
+  }
+  return total;
+}
+
 Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
   SMT_CHECK(tol > 0 && std::isfinite(tol), param("whiten-tol"),
             " must be positive and finite, got ", tol);
@@ -65,7 +103,10 @@ Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
   std::vector<double> cov = moments.covariance();
   for (double v : cov) SMT_CHECK(std::isfinite(v), "patch covariance contains NaN or inf");
   std::vector<double> evals(d), evecs(static_cast<std::size_t>(d) * d);
-  lapack::syev(d, cov.data(), evals.data(), evecs.data());
+  {
+    const ScopedBlasThreads serial(1);  // LAPACK: the same bits whatever the thread count
+    lapack::syev(d, cov.data(), evals.data(), evecs.data());
+  }
   // W = U diag((lambda + tol)^(-1/2)) U^T; negative round-off eigenvalues are clamped.
   Whitener w;
   w.dim_ = d;
@@ -99,9 +140,10 @@ void Whitener::apply(float* patches, std::int64_t n) const {
   }
 }
 
-void Whitener::save(SectionWriter& w) const {
+void Whitener::save(SectionWriter& w, bool with_spectrum) const {
   w.add_i64("whitener.dim", dim_);
   w.add_array("whitener.matrix", w_);
+  if (with_spectrum) w.add_array("whitener.spectrum", spectrum_);
 }
 
 Whitener Whitener::load(const SectionReader& r) {
@@ -109,6 +151,8 @@ Whitener Whitener::load(const SectionReader& r) {
   w.dim_ = static_cast<int>(r.i64("whitener.dim"));
   SMT_CHECK(w.dim_ > 0 && w.dim_ <= 1 << 16, "model file: invalid whitener dimension ", w.dim_);
   w.w_ = r.array<float>("whitener.matrix", static_cast<std::size_t>(w.dim_) * w.dim_);
+  if (r.has("whitener.spectrum"))
+    w.spectrum_ = r.array<double>("whitener.spectrum", static_cast<std::size_t>(w.dim_));
   return w;
 }
 

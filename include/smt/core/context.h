@@ -42,6 +42,22 @@ class ScopedThreadLimit {
   int omp_threads_, blas_threads_;
 };
 
+// OpenBLAS at `threads` threads (OpenMP's count untouched) for the lifetime
+// of the object. Threaded LAPACK and level-2 BLAS split their sums by thread
+// count, so the steps whose bits must not depend on --threads run under
+// ScopedBlasThreads(1); level-3 products split their output, not their sums,
+// and stay threaded.
+class ScopedBlasThreads {
+ public:
+  explicit ScopedBlasThreads(int threads);
+  ~ScopedBlasThreads();
+  ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+  ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+ private:
+  int blas_threads_;
+};
+
 // Progress of a long loop, reported to the context's observer; each update
 // is also a cancellation point. Call update() from one thread only.
 class Progress {

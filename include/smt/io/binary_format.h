@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <iosfwd>
 #include <map>
 #include <string>
@@ -33,6 +34,9 @@ namespace smt {
 static_assert(std::endian::native == std::endian::little,
               "smt's binary formats assume a little-endian host");
 
+// zlib's CRC-32 of `bytes` bytes, continuing from `crc` (0 to start); any size.
+std::uint32_t crc32_bytes(const void* data, std::size_t bytes, std::uint32_t crc = 0);
+
 class SectionWriter {
  public:
   // Adds a section holding `bytes` bytes copied from `data`. Tags are unique;
@@ -42,6 +46,14 @@ class SectionWriter {
   void add_i64(const std::string& tag, std::int64_t value);
   void add_f64(const std::string& tag, double value);
   void add_string(const std::string& tag, const std::string& value);
+  // A section of `bytes` bytes that `produce` hands, in order, to the sink it
+  // is given, instead of a copy: for payloads as large as the data they are
+  // made from (a checkpoint's K x K statistics). It is called twice when the
+  // file is written (checksum, then bytes), so it must be repeatable and the
+  // data it reads must outlive the writer.
+  using Sink = std::function<void(const void* data, std::size_t bytes)>;
+  void add_produced(const std::string& tag, std::size_t bytes, std::uint32_t element_size,
+                    std::function<void(const Sink&)> produce);
   template <typename T>
   void add_array(const std::string& tag, const std::vector<T>& values) {
     static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,
@@ -60,7 +72,11 @@ class SectionWriter {
     std::string tag;
     std::uint32_t element_size;
     std::vector<char> payload;
+    std::size_t produced_bytes = 0;
+    std::function<void(const Sink&)> produce;  // set: the payload comes from here
+    std::size_t size() const { return produce ? produced_bytes : payload.size(); }
   };
+  void check_new(const std::string& tag, std::size_t bytes, std::uint32_t element_size) const;
   std::vector<Section> sections_;
 };
 
@@ -85,6 +101,12 @@ class SectionReader {
   double f64(const std::string& tag) const;
   std::string str(const std::string& tag) const;
   // `expected_count` (SIZE_MAX: any) is checked against the stored count.
+  // The stored bytes of an array section, in place (not aligned for T: copy
+  // out with memcpy), after the same checks as array().
+  const char* array_bytes(const std::string& tag, std::size_t element_size,
+                          std::size_t expected_count) const {
+    return data_.data() + checked_array(tag, element_size, expected_count).offset;
+  }
   template <typename T>
   std::vector<T> array(const std::string& tag, std::size_t expected_count = SIZE_MAX) const {
     static_assert(std::is_arithmetic_v<T> && !std::is_same_v<T, bool>,

@@ -7,6 +7,7 @@
 #include "smt/core/config.h"
 #include "smt/core/context.h"
 #include "smt/core/image_set.h"
+#include "smt/model/checkpoint.h"
 #include "smt/model/model.h"
 #include "smt/model/run_metrics.h"
 #include "smt/model/train_codes.h"
@@ -17,6 +18,10 @@ namespace smt {
 struct FitOptions {
   EigenMethod eigen_method = EigenMethod::kAuto;
   std::size_t code_cache_bytes = std::size_t{3} << 30;  // 0: never keep training codes
+  // Saves the fit's state as it goes and resumes from what it read
+  // (model/checkpoint.h); null or disabled: no checkpoints. A fit resumed
+  // inside the coding pass keeps no training codes (they are recoded).
+  FitCheckpoint* checkpoint = nullptr;
 };
 
 // Fits whitening, dictionary, statistics and P on the training images

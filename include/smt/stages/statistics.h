@@ -16,6 +16,9 @@
 
 namespace smt {
 
+class SectionWriter;
+class SectionReader;
+
 struct OperatorSpec {
   Operator op = Operator::kSecond;
   int neighborhood = -1;                 // half-size in patches; -1: whole image
@@ -52,6 +55,13 @@ class SmtStatistics {
   // (diagonal_v false). Implemented in src/stages/sequence_statistics.cpp.
   void add_sequences(const std::vector<const PatchCodes*>& sequences, const Context& ctx);
   void merge(const SmtStatistics& other);
+
+  // For checkpoints (model/checkpoint.h): counts, operator and accumulators,
+  // L and a dense V as their upper triangles. save() refers to the
+  // accumulators instead of copying them: keep the statistics unchanged until
+  // the writer has written. load() checks every size and the operator.
+  void save(SectionWriter& w) const;
+  static SmtStatistics load(const SectionReader& r);
 
   int dict_size() const { return k_; }
   bool diagonal_v() const { return diagonal_v_; }

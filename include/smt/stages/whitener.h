@@ -9,6 +9,8 @@ namespace smt {
 
 class SectionWriter;
 class SectionReader;
+class PatchSource;
+struct Context;
 
 // Streaming first and second moments of patch vectors; mergeable across
 // shards (fit on parts, add, solve once).
@@ -30,6 +32,11 @@ class MomentAccumulator {
   std::vector<double> outer_;  // dim x dim, sum of x x^T
 };
 
+// The moments of every patch of every image of `source`. Images are summed
+// in fixed blocks whose partial moments are merged in block order, so the
+// bits depend on neither the thread count nor the schedule.
+MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx);
+
 class Whitener {
  public:
   Whitener() = default;
@@ -47,7 +54,9 @@ class Whitener {
   // match it) instead of NaN.
   void apply(float* patches, std::int64_t n) const;
 
-  void save(SectionWriter& w) const;
+  // with_spectrum: also the covariance spectrum (checkpoints keep it for the
+  // fit report; model files do not); load() restores it when present.
+  void save(SectionWriter& w, bool with_spectrum = false) const;
   static Whitener load(const SectionReader& r);
 
  private:
