@@ -27,29 +27,6 @@
 
 namespace {
 
-smt::ImageSet blobs(int n, int side, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  auto uni = [&rng] { return static_cast<double>(rng() >> 11) / 9007199254740992.0; };
-  smt::ImageSet set;
-  set.height = set.width = side;
-  set.channels = 1;
-  set.num_classes = 10;
-  set.pixels.resize(static_cast<std::size_t>(n) * side * side);
-  for (int i = 0; i < n; ++i) {
-    set.labels.push_back(i % 10);
-    const double cy = side * (0.25 + 0.5 * ((i % 10) / 5)) + uni(),
-                 cx = side * (0.15 + 0.17 * (i % 5)) + uni();
-    for (int y = 0; y < side; ++y)
-      for (int x = 0; x < side; ++x) {
-        const double d = (y - cy) * (y - cy) + (x - cx) * (x - cx);
-        const double v = 30 + 190 * std::exp(-d / 6.0) + 40 * uni();
-        set.pixels[(static_cast<std::size_t>(i) * side + y) * side + x] =
-            static_cast<std::uint8_t>(std::min(255.0, v));
-      }
-  }
-  return set;
-}
-
 smt::Config small_config(double threshold) {
   smt::Config c;
   c.patch_size = 4;
@@ -123,7 +100,7 @@ struct StopCase {
 };
 
 TEST(Checkpoint, StoppedAtAnyStageAndResumedGivesTheSameModelBytes) {
-  const smt::ImageSet train = blobs(50, 12, 1);
+  const smt::ImageSet train = smt::testing::blobs(50, 12, 1, 1);
   const StopCase stops[] = {
       {"checkpoint: saved (whitening done)", 1},
       {"checkpoint: saved (dictionary done)", 1},
@@ -193,7 +170,7 @@ TEST(Checkpoint, StatisticsSurviveSaveAndLoadExactly) {
 }
 
 TEST(Checkpoint, RefusesOtherOptionsDataVersionDamageAndOverwriting) {
-  const smt::ImageSet train = blobs(30, 12, 2);
+  const smt::ImageSet train = smt::testing::blobs(30, 12, 1, 2);
   const smt::Config c = small_config(1.0);
   smt::testing::TempDir dir("smt_checkpoint");
   const std::string d = dir.path().string();

@@ -22,40 +22,9 @@
 #include "smt/model/fit.h"
 #include "smt/model/model.h"
 #include "smt/model/run_metrics.h"
+#include "test_util.h"
 
 namespace {
-
-// n h x w images with `channels` channels: a class-placed bright blob (a
-// class colour when in colour), a faint random blob and pixel noise.
-smt::ImageSet blobs(int n, int side, int channels, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  auto uni = [&rng] { return static_cast<double>(rng() >> 11) / 9007199254740992.0; };
-  smt::ImageSet set;
-  set.height = set.width = side;
-  set.channels = channels;
-  set.num_classes = 10;
-  set.source = "generated blobs";
-  set.pixels.resize(static_cast<std::size_t>(n) * side * side * channels);
-  for (int i = 0; i < n; ++i) {
-    const int label = i % 10;
-    set.labels.push_back(label);
-    const double cy = side * (0.25 + 0.5 * (label / 5)) + uni(),
-                 cx = side * (0.15 + 0.17 * (label % 5)) + uni();
-    const double fy = uni() * side, fx = uni() * side;
-    for (int y = 0; y < side; ++y)
-      for (int x = 0; x < side; ++x)
-        for (int c = 0; c < channels; ++c) {
-          const double tint = channels == 1 ? 1.0 : 0.4 + 0.6 * ((label + c) % 3) / 2.0;
-          const double d1 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
-          const double d2 = (y - fy) * (y - fy) + (x - fx) * (x - fx);
-          const double v =
-              30 + 190 * tint * std::exp(-d1 / 6.0) + 60 * std::exp(-d2 / 3.0) + 25 * uni();
-          set.pixels[((static_cast<std::size_t>(i) * side + y) * side + x) * channels + c] =
-              static_cast<std::uint8_t>(std::min(255.0, std::max(0.0, v)));
-        }
-  }
-  return set;
-}
 
 smt::Config base_config() {
   smt::Config c;
@@ -137,7 +106,8 @@ TEST(Reproducibility, ModelBytesDoNotDependOnTheThreadCount) {
          c.threshold = 0.4;
        }},
   };
-  const smt::ImageSet gray = blobs(60, 12, 1, 1), colour = blobs(40, 12, 3, 2);
+  const smt::ImageSet gray = smt::testing::blobs(60, 12, 1, 1),
+                      colour = smt::testing::blobs(40, 12, 3, 2);
   for (const Case& k : cases) {
     SCOPED_TRACE(k.name);
     expect_thread_independent(k.channels == 1 ? gray : colour, k);

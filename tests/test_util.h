@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "smt/core/error.h"
+#include "smt/core/image_set.h"
 #include "smt/stages/sparse_coder.h"
 
 namespace smt::testing {
@@ -102,6 +105,38 @@ inline PatchCodes random_patch_codes(int n, int k, int max_atoms, bool with_valu
     if (flags == CodeFlags::kRandom) c.fallback.push_back(static_cast<std::uint8_t>(rng() % 2));
   }
   return c;
+}
+
+// n h x w images with `channels` channels: a class-placed bright blob (a
+// class colour when in colour), a faint random blob and pixel noise.
+inline ImageSet blobs(int n, int side, int channels, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uni = [&rng] { return static_cast<double>(rng() >> 11) / 9007199254740992.0; };
+  ImageSet set;
+  set.height = set.width = side;
+  set.channels = channels;
+  set.num_classes = 10;
+  set.source = "generated blobs";
+  set.pixels.resize(static_cast<std::size_t>(n) * side * side * channels);
+  for (int i = 0; i < n; ++i) {
+    const int label = i % 10;
+    set.labels.push_back(label);
+    const double cy = side * (0.25 + 0.5 * (label / 5)) + uni(),
+                 cx = side * (0.15 + 0.17 * (label % 5)) + uni();
+    const double fy = uni() * side, fx = uni() * side;
+    for (int y = 0; y < side; ++y)
+      for (int x = 0; x < side; ++x)
+        for (int c = 0; c < channels; ++c) {
+          const double tint = channels == 1 ? 1.0 : 0.4 + 0.6 * ((label + c) % 3) / 2.0;
+          const double d1 = (y - cy) * (y - cy) + (x - cx) * (x - cx);
+          const double d2 = (y - fy) * (y - fy) + (x - fx) * (x - fx);
+          const double v =
+              30 + 190 * tint * std::exp(-d1 / 6.0) + 60 * std::exp(-d2 / 3.0) + 25 * uni();
+          set.pixels[((static_cast<std::size_t>(i) * side + y) * side + x) * channels + c] =
+              static_cast<std::uint8_t>(std::min(255.0, std::max(0.0, v)));
+        }
+  }
+  return set;
 }
 
 }  // namespace smt::testing
