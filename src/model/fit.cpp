@@ -82,18 +82,19 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   Timer t_code;
   const SparseCoder coder = model.coder();
   OperatorSpec spec{cfg.op, cfg.neighborhood, cfg.zero_code};
-  SmtStatistics stats(cfg.dict_size, coder.vector_quantization(), spec);
-  std::size_t first_image = 0;  // where coding starts: past a checkpoint's images
-  std::int64_t active_entries = 0;
-  if (resumed.stage == FitStage::kCoding || resumed.stage == FitStage::kCoded) {
-    SMT_CHECK(resumed.stats.dict_size() == cfg.dict_size &&
-                  resumed.stats.diagonal_v() == coder.vector_quantization() &&
-                  resumed.next_image <= n_aug,
-              "checkpoint '", ckpt.path(), "': its statistics do not fit this configuration");
-    stats = std::move(resumed.stats);
-    first_image = resumed.next_image;
-    active_entries = resumed.active_entries;
-  }
+  // A resumed pass continues the checkpoint's statistics (moved, never
+  // allocated twice: they are K x K).
+  const bool resume_pass = resumed.stage == FitStage::kCoding || resumed.stage == FitStage::kCoded;
+  SmtStatistics stats = resume_pass
+                            ? std::move(resumed.stats)
+                            : SmtStatistics(cfg.dict_size, coder.vector_quantization(), spec);
+  const std::size_t first_image = resume_pass ? resumed.next_image : 0;  // where coding starts
+  std::int64_t active_entries = resume_pass ? resumed.active_entries : 0;
+  SMT_CHECK(stats.dict_size() == cfg.dict_size &&
+                stats.diagonal_v() == coder.vector_quantization() && stats.spec().op == spec.op &&
+                stats.spec().neighborhood == spec.neighborhood &&
+                stats.spec().zero_code == spec.zero_code && first_image <= n_aug,
+            "checkpoint '", ckpt.path(), "': its statistics do not fit this configuration");
   // The cache holds a prefix of the training set: not after a resume inside
   // the pass (the k-NN then recodes every training image).
   bool caching = keep != nullptr && options.code_cache_bytes > 0 && first_image == 0;
