@@ -24,6 +24,12 @@ namespace smt::lapack {
 // all eigenvalues ascending in w, eigenvectors as columns of z.
 void syev(int n, double* a, double* w, double* z);
 
+// w = C q for a symmetric n x n C stored as its lower triangle
+// (column-major), in fixed blocks of 512 rows, each three single-threaded
+// BLAS-2 calls, spread over `threads`: the same bits for any thread count
+// (dsymv itself splits its sums by thread count).
+void symmetric_multiply(int n, const double* c, const double* q, double* w, int threads);
+
 }  // namespace smt::lapack
 
 extern "C" {

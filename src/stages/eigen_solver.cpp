@@ -128,7 +128,7 @@ void orthonormalize(int n, int p, double* y) {
 
 // Upper estimate of the largest eigenvalue of C (lower triangle) by a short
 // Lanczos run.
-double estimate_largest(int n, const double* c, Rng rng) {
+double estimate_largest(int n, const double* c, Rng rng, int threads) {
   const int steps = std::min(n, 40);
   const ScopedBlasThreads serial(1);
   std::vector<double> q(n), q_prev(n, 0.0), w(n), alpha, beta;
@@ -137,7 +137,7 @@ double estimate_largest(int n, const double* c, Rng rng) {
   cblas_dscal(n, 1.0 / norm, q.data(), 1);
   double b_prev = 0;
   for (int k = 0; k < steps; ++k) {
-    cblas_dsymv(CblasColMajor, CblasLower, n, 1.0, c, n, q.data(), 1, 0.0, w.data(), 1);
+    lapack::symmetric_multiply(n, c, q.data(), w.data(), threads);
     const double a = cblas_ddot(n, w.data(), 1, q.data(), 1);
     for (int i = 0; i < n; ++i) w[i] -= a * q[i] + b_prev * q_prev[i];
     alpha.push_back(a);
@@ -287,7 +287,8 @@ bool subspace_smallest(int n, std::vector<double>& cmat, int m, int max_iter, do
   SMT_CHECK(trace > 0 && std::isfinite(trace),
             "eigenproblem: the operator matrix L is zero or not finite (trace ", trace,
             "); are there images with at least two coded patches?");
-  const double upper = estimate_largest(n, cmat.data(), Rng(ctx.seed, Stream::kEigenEstimate));
+  const double upper =
+      estimate_largest(n, cmat.data(), Rng(ctx.seed, Stream::kEigenEstimate), ctx.num_threads());
   const int threads = ctx.num_threads();
   StandardMatrix c(n, cmat, threads);
   if (tol >= kSingleProductTol) c.narrow();
