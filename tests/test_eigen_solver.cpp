@@ -265,8 +265,8 @@ TEST(EigenSolver, N400SubspaceMatchesDense) {
 }
 
 // The Lanczos estimate's product, in row blocks of three BLAS-2 pieces, is
-// C q computed from both triangles, for sizes inside one block, at a block
-// edge and across several; and the same bits for any thread count.
+// C q (and C Q, in double and single precision) computed from both triangles, for sizes inside one
+// block, at a block edge and across several; and the same bits for any thread count.
 TEST(EigenSolver, BlockedSymmetricProductIsCq) {
   std::mt19937_64 rng(8);
   for (int n : {7, 512, 513, 1300}) {
@@ -280,11 +280,25 @@ TEST(EigenSolver, BlockedSymmetricProductIsCq) {
     for (auto& v : q) v = uni(rng);
     const std::vector<double> expect = matvec(full, n, q.data());
     std::vector<double> one(n), three(n);
-    smt::lapack::symmetric_multiply(n, c.data(), q.data(), one.data(), 1);
-    smt::lapack::symmetric_multiply(n, c.data(), q.data(), three.data(), 3);
+    smt::lapack::symmetric_multiply(n, 1, c.data(), q.data(), one.data(), 1);
+    smt::lapack::symmetric_multiply(n, 1, c.data(), q.data(), three.data(), 3);
     for (int i = 0; i < n; ++i)
       EXPECT_NEAR(one[i], expect[i], 1e-12 * n) << "n " << n << ", row " << i;
     EXPECT_TRUE(one == three) << "n " << n;
+    // Several columns, in double and in single precision.
+    const int p = 5;
+    std::vector<double> qs(static_cast<std::size_t>(n) * p), ws(qs.size());
+    for (auto& v : qs) v = uni(rng);
+    smt::lapack::symmetric_multiply(n, p, c.data(), qs.data(), ws.data(), 2);
+    std::vector<float> cf(c.begin(), c.end()), qf(qs.begin(), qs.end()), wf(qs.size());
+    smt::lapack::symmetric_multiply(n, p, cf.data(), qf.data(), wf.data(), 2);
+    for (int j = 0; j < p; ++j) {
+      const std::vector<double> col = matvec(full, n, qs.data() + std::size_t(j) * n);
+      for (int i = 0; i < n; ++i) {
+        EXPECT_NEAR(ws[std::size_t(j) * n + i], col[i], 1e-12 * n);
+        EXPECT_NEAR(wf[std::size_t(j) * n + i], col[i], 1e-5 * n);
+      }
+    }
   }
 }
 

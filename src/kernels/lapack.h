@@ -24,11 +24,14 @@ namespace smt::lapack {
 // all eigenvalues ascending in w, eigenvectors as columns of z.
 void syev(int n, double* a, double* w, double* z);
 
-// w = C q for a symmetric n x n C stored as its lower triangle
-// (column-major), in fixed blocks of 512 rows, each three single-threaded
-// BLAS-2 calls, spread over `threads`: the same bits for any thread count
-// (dsymv itself splits its sums by thread count).
-void symmetric_multiply(int n, const double* c, const double* q, double* w, int threads);
+// W = C Q for a symmetric n x n C stored as its lower triangle and Q, W
+// n x p (all column-major, leading dimension n), in fixed blocks of 512 rows
+// of W, each three single-threaded BLAS-3 calls, spread over `threads`: the
+// same bits for any thread count (OpenBLAS's threaded symm and symv split
+// their sums by thread count). A single column (p = 1) reads the triangle
+// once instead, in column blocks whose partial sums are added in order.
+void symmetric_multiply(int n, int p, const double* c, const double* q, double* w, int threads);
+void symmetric_multiply(int n, int p, const float* c, const float* q, float* w, int threads);
 
 }  // namespace smt::lapack
 

@@ -137,7 +137,7 @@ double estimate_largest(int n, const double* c, Rng rng, int threads) {
   cblas_dscal(n, 1.0 / norm, q.data(), 1);
   double b_prev = 0;
   for (int k = 0; k < steps; ++k) {
-    lapack::symmetric_multiply(n, c, q.data(), w.data(), threads);
+    lapack::symmetric_multiply(n, 1, c, q.data(), w.data(), threads);
     const double a = cblas_ddot(n, w.data(), 1, q.data(), 1);
     for (int i = 0; i < n; ++i) w[i] -= a * q[i] + b_prev * q_prev[i];
     alpha.push_back(a);
@@ -208,23 +208,15 @@ class StandardMatrix {
   // w = C q for p columns (n x p, column-major).
   void multiply(int p, const double* q, double* w) const {
     if (!single_) {
-      by_column_blocks(threads_, p, [&](int first, int count) {
-        const std::size_t at = static_cast<std::size_t>(first) * n_;
-        cblas_dsymm(CblasColMajor, CblasLeft, CblasLower, n_, count, 1.0, buf_.data(), n_, q + at,
-                    n_, 0.0, w + at, n_);
-      });
+      lapack::symmetric_multiply(n_, p, buf_.data(), q, w, threads_);
       return;
     }
     const std::size_t np = static_cast<std::size_t>(n_) * p;
     qf_.resize(np);
     wf_.resize(np);
     for (std::size_t k = 0; k < np; ++k) qf_[k] = static_cast<float>(q[k]);
-    by_column_blocks(threads_, p, [&](int first, int count) {
-      const std::size_t at = static_cast<std::size_t>(first) * n_;
-      cblas_ssymm(CblasColMajor, CblasLeft, CblasLower, n_, count, 1.0f,
-                  reinterpret_cast<const float*>(buf_.data()), n_, qf_.data() + at, n_, 0.0f,
-                  wf_.data() + at, n_);
-    });
+    lapack::symmetric_multiply(n_, p, reinterpret_cast<const float*>(buf_.data()), qf_.data(),
+                               wf_.data(), threads_);
     for (std::size_t k = 0; k < np; ++k) w[k] = wf_[k];
   }
 
