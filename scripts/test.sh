@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds smt and runs the test suite: a Release build in build/ (C++ tests,
 # the Python package's pytest suite, the library consumer), then (unless
-# SMT_SKIP_SANITIZE=1) an AddressSanitizer + UBSan build in build-asan/.
+# SMT_SKIP_SANITIZE=1) an AddressSanitizer + UBSan build in build-asan/, then
+# (unless SMT_SKIP_FUZZ=1) a short libFuzzer run of every reader
+# (scripts/fuzz.sh, build-fuzz/; SMT_FUZZ_SECONDS per harness, default 30).
 # Exits non-zero on the first failing build or test run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,6 +41,15 @@ else
   # Leaks inside the OpenMP / OpenBLAS runtimes are not ours; see the file.
   export LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp:print_suppressions=0"
   ctest --test-dir build-asan --output-on-failure -j2
+fi
+
+if [[ ${SMT_SKIP_FUZZ:-0} == 1 ]]; then
+  say "SMT_SKIP_FUZZ=1: skipping the fuzz run"
+else
+  say "libFuzzer run of every reader of outside bytes (scripts/fuzz.sh, build-fuzz/)"
+  fuzz_start=$SECONDS
+  SMT_FUZZ_JOBS=${SMT_FUZZ_JOBS:-2} bash scripts/fuzz.sh "${SMT_FUZZ_SECONDS:-30}"
+  say "fuzz step took $((SECONDS - fuzz_start))s"
 fi
 
 say "all tests passed in ${SECONDS}s"

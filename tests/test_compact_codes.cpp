@@ -6,8 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
+#include "smt/core/error.h"
 #include "smt/stages/compact_codes.h"
 #include "smt/stages/sparse_coder.h"
 #include "test_util.h"
@@ -76,4 +78,36 @@ TEST(CompactCodes, ManyAtomBinaryCodesShrink) {
 }
 
 }  // namespace
+TEST(CompactCodes, FromPackedRestoresTheSameCodes) {
+  const PatchCodes codes = make_codes(50, 300, 3, true, true, false, 11);
+  const CompactCodes packed(codes);
+  const CompactCodes copy = CompactCodes::from_packed(packed.num_patches(), packed.has_flags(),
+                                                      packed.stream(), packed.values());
+  PatchCodes back;
+  copy.unpack(back);
+  expect_equal(back, codes);
+}
+
+// Found by fuzz_compact_codes (tests/data/fuzz/compact_codes/atom-difference-overflow):
+// a difference near 2^31 overflowed the int32 running atom index (undefined
+// behaviour) before the range check could reject it.
+TEST(CompactCodes, CorruptStreamsAreErrorsNotOverflows) {
+  // One ascending patch of two atoms: 27952, then +0x7ffffffe.
+  const std::vector<std::uint8_t> stream = {2 << 2 | 2, 0xb0, 0xda, 0x01,
+                                            0xfe, 0xff, 0xff, 0xff, 0x07};
+  PatchCodes out;
+  try {
+    CompactCodes::from_packed(1, false, stream, {}).unpack(out);
+    ADD_FAILURE() << "expected smt::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("out of range (corrupt cache)"), std::string::npos)
+        << e.what();
+  }
+  // A patch count the stream cannot hold fails before anything is reserved.
+  EXPECT_THROW(CompactCodes::from_packed(60000, false, {0, 0}, {}), Error);
+  EXPECT_THROW(CompactCodes::from_packed(-1, false, {0}, {}), Error);
+  // A patch claiming more atoms than bytes remain.
+  EXPECT_THROW(CompactCodes::from_packed(1, false, {0xff, 0xff, 0x03, 1}, {}).unpack(out), Error);
+}
+
 }  // namespace smt

@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -266,6 +267,33 @@ TEST_F(IdxReaderTest, HeaderClaimingHugeCountIsTruncationNotAllocation) {
   write_raw(path("img"), image_file(0x803, 0x7fffffff, 4096, 4096, pattern_pixels(5, 3, 4)));
   write_raw(path("lbl"), label_file(0x801, 0x7fffffff, kLabels));
   expect_error([&] { read_idx(path("img"), path("lbl")); }, {path("img"), "truncated", "found 60"});
+  // The same compressed: the length is unknown until inflated, so the pixels
+  // are read in bounded chunks (it used to reserve 1 GiB up front).
+  write_gz(path("img.gz"), image_file(0x803, 0x7fffffff, 4096, 4096, pattern_pixels(5, 3, 4)));
+  write_gz(path("lbl.gz"), label_file(0x801, 0x7fffffff, kLabels));
+  expect_error([&] { read_idx(path("img.gz"), path("lbl.gz")); },
+               {path("img.gz"), "truncated", "found 60"});
+}
+
+TEST_F(IdxReaderTest, StreamsReadLikeFiles) {
+  write_small("img", "lbl");
+  const Bytes i = read_all(path("img"));
+  std::istringstream images(std::string(i.begin(), i.end()));
+  const Bytes l = label_file(0x801, 5, kLabels);
+  std::istringstream labels(std::string(l.begin(), l.end()));
+  const ImageSet s = read_idx(images, "in-memory images", labels, "in-memory labels");
+  const ImageSet f = read_idx(path("img"), path("lbl"));
+  EXPECT_EQ(s.pixels, f.pixels);
+  EXPECT_EQ(s.labels, f.labels);
+  EXPECT_EQ(s.source, "in-memory images");
+  // A truncated stream is checked against its length before allocating.
+  const Bytes huge = image_file(0x803, 1000000, 28, 28, pattern_pixels(5, 3, 4));
+  const Bytes huge_labels = label_file(0x801, 1000000, kLabels);
+  std::istringstream short_images(std::string(huge.begin(), huge.end()));
+  std::istringstream short_labels(std::string(huge_labels.begin(), huge_labels.end()));
+  expect_error(
+      [&] { read_idx(short_images, "in-memory images", short_labels, "in-memory labels"); },
+      {"in-memory images", "truncated", "expected 784000000 bytes of pixel data, found 60"});
 }
 
 TEST_F(IdxReaderTest, CountMismatch) {

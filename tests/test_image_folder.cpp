@@ -11,6 +11,7 @@
 // jpeglib.h needs FILE and size_t declared first.
 #include <jpeglib.h>
 #include <png.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -221,6 +222,36 @@ TEST(ImageDecode, TruncatedOrGarbledJpegIsAnErrorNamingTheFile) {
   ASSERT_TRUE(write_bytes(tmp.file("garbled.jpg"), bad));
   const std::string msg = error_of([&] { decode_image_file(tmp.file("garbled.jpg")); });
   EXPECT_NE(msg.find(tmp.file("garbled.jpg")), std::string::npos) << msg;
+}
+
+// Found by fuzz_image (tests/data/fuzz/image/progressive-jpeg-huge-header):
+// a 35-byte progressive JPEG announcing 8977x16384 pixels made libjpeg
+// allocate 281 MiB of coefficients before the missing data was noticed. A
+// header announcing more pixels than the file's bytes can encode is rejected
+// before anything is allocated for them.
+TEST(ImageDecode, HeaderAnnouncingFarMorePixelsThanTheFileHoldsIsRejected) {
+  TempDir tmp;
+  write_jpeg(tmp.file("ok.jpg"), 32, 32, 3, pattern(32, 32, 3, 4), 90);
+  std::string jpg = read_bytes(tmp.file("ok.jpg"));
+  const std::size_t sof = jpg.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos);
+  jpg.replace(sof + 5, 4, "\x3e\x80\x3e\x80");  // 16000 x 16000
+  std::string msg = error_of([&] {
+    decode_image(reinterpret_cast<const std::uint8_t*>(jpg.data()), jpg.size(), "big.jpg");
+  });
+  EXPECT_NE(msg.find("big.jpg"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("16000x16000 pixels, more than"), std::string::npos) << msg;
+
+  write_png(tmp.file("ok.png"), 16, 16, 3, pattern(16, 16, 3, 5));
+  std::string png = read_bytes(tmp.file("ok.png"));
+  png.replace(16, 8, std::string("\x00\x00\x3e\x80\x00\x00\x3e\x80", 8));  // IHDR 16000 x 16000
+  const uLong crc = crc32(0, reinterpret_cast<const Bytef*>(png.data() + 12), 17);
+  for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  msg = error_of([&] {
+    decode_image(reinterpret_cast<const std::uint8_t*>(png.data()), png.size(), "big.png");
+  });
+  EXPECT_NE(msg.find("big.png"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("16000x16000 pixels, more than"), std::string::npos) << msg;
 }
 
 TEST(ImageDecode, TruncatedOrCorruptPngAndOtherFilesAreErrors) {

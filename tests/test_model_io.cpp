@@ -256,6 +256,30 @@ TEST_F(ModelFile, FlippedByteIsRejected) {
   }
 }
 
+// Found by fuzz_model (tests/data/fuzz/model/channels-overflow): an image
+// shape far out of range overflowed the patch dimension computed from it
+// (undefined behaviour) before the size check could reject the file.
+TEST_F(ModelFile, ImageShapeOutOfRangeIsRejectedNamingTheSection) {
+  TempDir dir;
+  for (int channels : {0, 5, -2002190336}) {
+    smt::SmtModel bad = *model_;
+    bad.channels = channels;
+    const std::string p = dir.file("channels.smt");
+    bad.save(p);
+    const std::string msg = smt::testing::error_of([&] { smt::SmtModel::load(p); });
+    EXPECT_NE(msg.find(p), std::string::npos) << msg;
+    EXPECT_NE(msg.find("image.channels = " + std::to_string(channels) + ", expected 1..3"),
+              std::string::npos)
+        << msg;
+  }
+  smt::SmtModel tall = *model_;
+  tall.height = 1 << 17;
+  tall.save(dir.file("tall.smt"));
+  EXPECT_NE(smt::testing::error_of([&] { smt::SmtModel::load(dir.file("tall.smt")); })
+                .find("image.height = 131072"),
+            std::string::npos);
+}
+
 TEST(ModelIoDictionary, ImpossibleGreedyThresholdNamesAtomsFound) {
   smt::Config cfg = tiny_config();
   cfg.dict_threshold = -0.9;

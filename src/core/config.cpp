@@ -159,6 +159,10 @@ void Config::update_from_json(const json& j, const std::string& origin) {
 void Config::load_file(const std::string& path) {
   std::ifstream in(path);
   SMT_CHECK(in.good(), "cannot open config file '", path, "'");
+  load_json(in, path);
+}
+
+void Config::load_json(std::istream& in, const std::string& path) {
   json j;
   try {
     j = json::parse(in);

@@ -42,6 +42,16 @@ bool is_file(const fs::path& p) {
   return fs::is_regular_file(p, ec);
 }
 
+// Checks that `size` bytes are a non-empty whole number of records.
+void check_record_bytes(std::size_t size, const std::string& name, const RecordFormat& f) {
+  SMT_CHECK(size > 0, f.name, " file '", name, "' is empty; ", f.hint);
+  SMT_CHECK(size % f.record == 0, f.name, " file '", name, "' is ", size,
+            " bytes, not a multiple of the ", f.name, " record size ", f.record, " (",
+            f.record - kCifarPixelBytes, " label byte", f.record - kCifarPixelBytes > 1 ? "s" : "",
+            " + ", kCifarPixelBytes, " pixel bytes): the file is truncated or not a ", f.name,
+            " binary file; ", f.hint);
+}
+
 // Size of `path` after checking that it is a non-empty whole number of records.
 std::size_t checked_size(const std::string& path, const RecordFormat& f) {
   std::error_code ec;
@@ -49,13 +59,43 @@ std::size_t checked_size(const std::string& path, const RecordFormat& f) {
   SMT_CHECK(is_file(path), f.name, " file '", path, "' is not a regular file; ", f.hint);
   const std::uintmax_t size = fs::file_size(path, ec);
   SMT_CHECK(!ec, "cannot read the size of ", f.name, " file '", path, "': ", ec.message());
-  SMT_CHECK(size > 0, f.name, " file '", path, "' is empty; ", f.hint);
-  SMT_CHECK(size % f.record == 0, f.name, " file '", path, "' is ", size,
-            " bytes, not a multiple of the ", f.name, " record size ", f.record, " (",
-            f.record - kCifarPixelBytes, " label byte", f.record - kCifarPixelBytes > 1 ? "s" : "",
-            " + ", kCifarPixelBytes, " pixel bytes): the file is truncated or not a ", f.name,
-            " binary file; ", f.hint);
+  check_record_bytes(static_cast<std::size_t>(size), path, f);
   return static_cast<std::size_t>(size);
+}
+
+// Validates the records in `data` (check_record_bytes first) and stores them
+// from image `first` of `set` on, converting planes to channel-last.
+void store_records(const std::uint8_t* data, std::size_t size, const std::string& name,
+                   const RecordFormat& f, ImageSet& set, std::size_t first) {
+  for (std::size_t r = 0, n = first; r < size / f.record; ++r, ++n) {
+    const std::uint8_t* rec = data + r * f.record;
+    for (const LabelByte& lb : f.labels) {
+      SMT_CHECK(rec[lb.offset] < lb.num_classes, f.name, " file '", name, "': record ", r,
+                " has ", lb.kind, " ", int{rec[lb.offset]}, ", expected 0..", lb.num_classes - 1,
+                "; the file is corrupt or not a ", f.name, " binary file; ", f.hint);
+    }
+    set.labels[n] = rec[f.labels[f.used].offset];
+    // Planes (channel, row, column) -> channel-last (row, column, channel).
+    const std::uint8_t* planes = rec + (f.record - kCifarPixelBytes);
+    std::uint8_t* dst = set.pixels.data() + n * kCifarPixelBytes;
+    for (std::size_t i = 0; i < kPlane; ++i) {
+      dst[3 * i + 0] = planes[i];
+      dst[3 * i + 1] = planes[kPlane + i];
+      dst[3 * i + 2] = planes[2 * kPlane + i];
+    }
+  }
+}
+
+// An empty set of `count` CIFAR images in format f.
+ImageSet allocate_set(std::size_t count, const RecordFormat& f) {
+  ImageSet set;
+  set.height = kCifarSide;
+  set.width = kCifarSide;
+  set.channels = 3;
+  set.num_classes = f.labels[f.used].num_classes;
+  set.pixels.resize(count * kCifarPixelBytes);
+  set.labels.resize(count);
+  return set;
 }
 
 // Reads the records of all `paths`, in order, into one set.
@@ -68,13 +108,7 @@ ImageSet read_records(const std::vector<std::string>& paths, const RecordFormat&
     total += sizes.back() / f.record;
   }
 
-  ImageSet set;
-  set.height = kCifarSide;
-  set.width = kCifarSide;
-  set.channels = 3;
-  set.num_classes = f.labels[f.used].num_classes;
-  set.pixels.resize(total * kCifarPixelBytes);
-  set.labels.resize(total);
+  ImageSet set = allocate_set(total, f);
   std::vector<std::uint8_t> buf;
   std::size_t n = 0;  // images stored so far
   for (std::size_t k = 0; k < paths.size(); ++k) {
@@ -86,27 +120,22 @@ ImageSet read_records(const std::vector<std::string>& paths, const RecordFormat&
     SMT_CHECK(static_cast<std::size_t>(in.gcount()) == buf.size(), "I/O error while reading ",
               f.name, " file '", path, "' (expected ", buf.size(), " bytes, read ", in.gcount(),
               ")");
-    for (std::size_t r = 0; r < sizes[k] / f.record; ++r, ++n) {
-      const std::uint8_t* rec = buf.data() + r * f.record;
-      for (const LabelByte& lb : f.labels) {
-        SMT_CHECK(rec[lb.offset] < lb.num_classes, f.name, " file '", path, "': record ", r,
-                  " has ", lb.kind, " ", int{rec[lb.offset]}, ", expected 0..", lb.num_classes - 1,
-                  "; the file is corrupt or not a ", f.name, " binary file; ", f.hint);
-      }
-      set.labels[n] = rec[f.labels[f.used].offset];
-      // Planes (channel, row, column) -> channel-last (row, column, channel).
-      const std::uint8_t* planes = rec + (f.record - kCifarPixelBytes);
-      std::uint8_t* dst = set.pixels.data() + n * kCifarPixelBytes;
-      for (std::size_t i = 0; i < kPlane; ++i) {
-        dst[3 * i + 0] = planes[i];
-        dst[3 * i + 1] = planes[kPlane + i];
-        dst[3 * i + 2] = planes[2 * kPlane + i];
-      }
-    }
+    store_records(buf.data(), buf.size(), path, f, set, n);
+    n += sizes[k] / f.record;
   }
   set.source = paths.size() == 1
                    ? paths[0]
                    : str_cat(paths.front(), " .. ", paths.back(), " (", paths.size(), " files)");
+  return set;
+}
+
+// The records of one file held in memory.
+ImageSet read_record_bytes(const std::uint8_t* data, std::size_t size, const std::string& name,
+                           const RecordFormat& f) {
+  check_record_bytes(size, name, f);
+  ImageSet set = allocate_set(size / f.record, f);
+  store_records(data, size, name, f, set, 0);
+  set.source = name;
   return set;
 }
 
@@ -154,6 +183,15 @@ ImageSet read_cifar10_batches(const std::vector<std::string>& paths) {
 
 ImageSet read_cifar100_file(const std::string& path, bool coarse) {
   return read_records({path}, cifar100_format(coarse));
+}
+
+ImageSet read_cifar10_bytes(const std::uint8_t* data, std::size_t size, const std::string& name) {
+  return read_record_bytes(data, size, name, cifar10_format());
+}
+
+ImageSet read_cifar100_bytes(const std::uint8_t* data, std::size_t size, const std::string& name,
+                             bool coarse) {
+  return read_record_bytes(data, size, name, cifar100_format(coarse));
 }
 
 std::string find_cifar10_dir(const std::string& dir) {

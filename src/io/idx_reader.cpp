@@ -40,19 +40,12 @@ std::string hex32(std::uint32_t v) {
   return buf;
 }
 
-// Sequential bytes of a file, transparently inflating gzip content (one or
+// Sequential bytes of a stream, transparently inflating gzip content (one or
 // more concatenated members). Streaming keeps memory bounded by what the IDX
 // header announces rather than by what a damaged file claims to expand to.
 class ByteSource {
  public:
-  explicit ByteSource(const std::string& path) : path_(path) {
-    std::error_code ec;
-    SMT_CHECK(fs::exists(path, ec), "IDX file '", path, "' does not exist; ", kFixHint);
-    SMT_CHECK(!fs::is_directory(path, ec), "IDX file '", path,
-              "' is a directory, expected a file; ", kFixHint);
-    file_.open(path, std::ios::binary);
-    SMT_CHECK(file_.is_open(), "cannot open IDX file '", path, "': ", std::strerror(errno),
-              "; check its permissions");
+  ByteSource(std::istream& in, const std::string& path) : path_(path), file_(in) {
     std::array<char, 2> magic{};
     file_.read(magic.data(), magic.size());
     gzip_ = file_.gcount() == 2 && static_cast<unsigned char>(magic[0]) == 0x1f &&
@@ -71,6 +64,21 @@ class ByteSource {
   }
   ByteSource(const ByteSource&) = delete;
   ByteSource& operator=(const ByteSource&) = delete;
+
+  bool gzip() const { return gzip_; }
+
+  // Bytes left in an uncompressed stream, or SIZE_MAX when unknown (gzip
+  // content, or a stream that cannot seek).
+  std::size_t raw_remaining() {
+    if (gzip_) return SIZE_MAX;
+    const std::streampos here = file_.tellg();
+    if (here < 0) return SIZE_MAX;
+    file_.seekg(0, std::ios::end);
+    const std::streampos end = file_.tellg();
+    file_.clear();
+    file_.seekg(here);
+    return end < here ? SIZE_MAX : static_cast<std::size_t>(end - here);
+  }
 
   // Reads up to n bytes into dst; fewer only at the end of the data.
   std::size_t read(std::uint8_t* dst, std::size_t n) {
@@ -131,7 +139,7 @@ class ByteSource {
   }
 
   std::string path_;
-  std::ifstream file_;
+  std::istream& file_;
   bool gzip_ = false;
   bool stream_done_ = false;
   z_stream zs_{};
@@ -189,11 +197,18 @@ IdxHeader read_header(ByteSource& src, const std::string& path, bool images) {
 // Reads exactly `expected` bytes of payload, then checks nothing follows.
 std::vector<std::uint8_t> read_payload(ByteSource& src, const std::string& path,
                                        std::size_t expected, const char* what) {
+  // An uncompressed file's length is known: check it before allocating, so a
+  // header announcing billions of images fails at once.
+  const std::size_t available = src.raw_remaining();
+  if (available != SIZE_MAX && available < expected) {
+    SMT_THROW("IDX file '", path, "' is truncated: expected ", expected, " bytes of ", what,
+              ", found ", available, "; ", kFixHint);
+  }
   std::vector<std::uint8_t> data;
-  // Grow in chunks so a header that lies about the size cannot force a huge
-  // allocation before the truncation is detected.
+  // Compressed data: grow in chunks so a header that lies about the size
+  // cannot force a huge allocation before the truncation is detected.
   constexpr std::size_t kChunk = std::size_t{1} << 22;
-  data.reserve(std::min(expected, std::size_t{1} << 30));
+  if (available != SIZE_MAX) data.reserve(expected);
   std::size_t got = 0;
   while (got < expected) {
     const std::size_t want = std::min(kChunk, expected - got);
@@ -241,11 +256,30 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
+// Opens an IDX file for reading, with messages for the usual mistakes.
+std::ifstream open_idx(const std::string& path) {
+  std::error_code ec;
+  SMT_CHECK(fs::exists(path, ec), "IDX file '", path, "' does not exist; ", kFixHint);
+  SMT_CHECK(!fs::is_directory(path, ec), "IDX file '", path,
+            "' is a directory, expected a file; ", kFixHint);
+  std::ifstream in(path, std::ios::binary);
+  SMT_CHECK(in.is_open(), "cannot open IDX file '", path, "': ", std::strerror(errno),
+            "; check its permissions");
+  return in;
+}
+
 }  // namespace
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
-  ByteSource image_src(images_path);
-  ByteSource label_src(labels_path);
+  std::ifstream images = open_idx(images_path);
+  std::ifstream labels = open_idx(labels_path);
+  return read_idx(images, images_path, labels, labels_path);
+}
+
+ImageSet read_idx(std::istream& images, const std::string& images_path, std::istream& labels,
+                  const std::string& labels_path) {
+  ByteSource image_src(images, images_path);
+  ByteSource label_src(labels, labels_path);
   // Both headers first: a mismatched pair fails before reading ~50 MB.
   const IdxHeader ih = read_header(image_src, images_path, /*images=*/true);
   const IdxHeader lh = read_header(label_src, labels_path, /*images=*/false);

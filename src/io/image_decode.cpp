@@ -9,6 +9,7 @@
 #include <png.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <fstream>
 
 #include "smt/core/error.h"
@@ -25,6 +26,8 @@ namespace smt {
 namespace {
 
 constexpr const char* kFixHint = "replace or remove the file";
+constexpr std::uint64_t kJpegPixelsPerByte = 64 * 8;  // one bit per 8x8 block
+constexpr std::uint64_t kDeflateMaxRatio = 1032;
 
 bool starts_with(const std::uint8_t* data, std::size_t size, const std::uint8_t* sig,
                  std::size_t n) {
@@ -111,6 +114,22 @@ bool jpeg_steps(JpegState& s, const std::uint8_t* data, std::size_t size, Decode
                   s.cinfo.image_width, s.cinfo.image_height, kMaxDecodedSide);
     return false;
   }
+  // Every 8x8 block of a scan takes at least one bit (a Huffman code), so a
+  // complete JPEG of `size` bytes holds at most 512 * size pixels. A header
+  // announcing more is damaged; rejecting it before jpeg_start_decompress
+  // keeps libjpeg (which allocates a progressive image's coefficients for the
+  // whole image there) and the pixel buffer below from allocating for pixels
+  // that are not in the file. Arithmetic-coded files, rare, are held to the
+  // same bound.
+  const std::uint64_t pixels = std::uint64_t{s.cinfo.image_width} * s.cinfo.image_height;
+  if (pixels > kJpegPixelsPerByte * std::uint64_t{size}) {
+    std::snprintf(s.err.message, sizeof(s.err.message),
+                  "the header announces %ux%u pixels, more than %zu bytes of JPEG data can hold "
+                  "(at most %llu pixels a byte)",
+                  s.cinfo.image_width, s.cinfo.image_height, size,
+                  static_cast<unsigned long long>(kJpegPixelsPerByte));
+    return false;
+  }
   jpeg_start_decompress(&s.cinfo);
   out.height = static_cast<int>(s.cinfo.output_height);
   out.width = static_cast<int>(s.cinfo.output_width);
@@ -186,6 +205,18 @@ bool png_steps(PngState& s, DecodedImage& out) {
                   "image is %ux%u pixels, larger than the supported %d per side",
                   png_get_image_width(s.png, s.info), png_get_image_height(s.png, s.info),
                   kMaxDecodedSide);
+    return false;
+  }
+  // Deflate expands at most 1032:1 and every row stores a filter byte plus at
+  // least one bit a pixel, so a complete PNG of `size` bytes cannot hold more
+  // rows x (1 + width / 8) than this: a header announcing more is damaged, and
+  // is rejected before the pixel buffer is allocated.
+  const std::uint64_t min_inflated = std::uint64_t{png_get_image_height(s.png, s.info)} *
+                                     (1 + (std::uint64_t{png_get_image_width(s.png, s.info)} + 7) / 8);
+  if (min_inflated > kDeflateMaxRatio * std::uint64_t{s.size}) {
+    std::snprintf(s.message, sizeof(s.message),
+                  "the header announces %ux%u pixels, more than %zu bytes of PNG data can hold",
+                  png_get_image_width(s.png, s.info), png_get_image_height(s.png, s.info), s.size);
     return false;
   }
   png_set_expand(s.png);  // palette -> RGB, 1/2/4-bit gray -> 8-bit, tRNS -> alpha

@@ -204,8 +204,14 @@ NpyArray read_npy(const std::string& path) {
   SMT_CHECK(!std::filesystem::is_directory(path, ec), "cannot read '", path,
             "': it is a directory, not a .npy file");
   errno = 0;
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::ifstream in(path, std::ios::binary);
   if (!in) SMT_THROW("cannot open '", path, "': ", std::strerror(errno), "; check the path");
+  return read_npy(in, path);
+}
+
+NpyArray read_npy(std::istream& in, const std::string& path) {
+  // The length first: every size in the header is checked against it.
+  in.seekg(0, std::ios::end);
   const std::streamoff end = in.tellg();
   SMT_CHECK(end >= 0, "cannot read '", path, "': cannot determine its size");
   const auto size = static_cast<std::size_t>(end);

@@ -1,10 +1,19 @@
 #include "smt/model/model.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "smt/core/error.h"
 #include "smt/io/binary_format.h"
 #include "smt/stages/pooling.h"
 
 namespace smt {
+namespace {
+
+// Far above any dataset image; a larger side means the file is damaged.
+constexpr std::int64_t kMaxImageSide = 1 << 16;
+
+}  // namespace
 
 int SmtModel::pooled_grid() const {
   PatchExtractor ex = extractor();
@@ -61,10 +70,17 @@ SmtModel SmtModel::from_sections(const SectionReader& r) {
   } catch (const nlohmann::json::exception& e) {
     SMT_THROW("model file '", path, "': invalid configuration record: ", e.what());
   }
-  m.height = static_cast<int>(r.i64("image.height"));
-  m.width = static_cast<int>(r.i64("image.width"));
-  m.channels = static_cast<int>(r.i64("image.channels"));
-  m.num_classes = static_cast<int>(r.i64("num_classes"));
+  // Range-checked before narrowing: the sizes below are computed from them.
+  const auto bounded = [&](const char* tag, std::int64_t lo, std::int64_t hi) {
+    const std::int64_t v = r.i64(tag);
+    SMT_CHECK(v >= lo && v <= hi, "model file '", path, "' is corrupted (", tag, " = ", v,
+              ", expected ", lo, "..", hi, "); re-create it with smt fit");
+    return static_cast<int>(v);
+  };
+  m.height = bounded("image.height", 1, kMaxImageSide);
+  m.width = bounded("image.width", 1, kMaxImageSide);
+  m.channels = bounded("image.channels", 1, 3);
+  m.num_classes = bounded("num_classes", 0, std::numeric_limits<int>::max());
   m.whitener = Whitener::load(r);
   m.dictionary = Dictionary::load(r);
   m.projection = Projection::load(r);

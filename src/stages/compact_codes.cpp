@@ -1,5 +1,7 @@
 #include "smt/stages/compact_codes.h"
 
+#include <utility>
+
 #include "smt/core/error.h"
 
 namespace smt {
@@ -63,6 +65,22 @@ CompactCodes::CompactCodes(const PatchCodes& codes)
   values_ = codes.values;
 }
 
+CompactCodes CompactCodes::from_packed(int num_patches, bool has_flags,
+                                       std::vector<std::uint8_t> stream,
+                                       std::vector<float> values) {
+  // Every patch takes at least its header byte: a larger count is corrupt, and
+  // checking it here keeps unpack() from reserving for patches that are not there.
+  SMT_CHECK(num_patches >= 0 && static_cast<std::size_t>(num_patches) <= stream.size(),
+            "compact codes: ", num_patches, " patches cannot fit in ", stream.size(),
+            " bytes (corrupt cache)");
+  CompactCodes c;
+  c.num_patches_ = num_patches;
+  c.has_flags_ = has_flags;
+  c.stream_ = std::move(stream);
+  c.values_ = std::move(values);
+  return c;
+}
+
 void CompactCodes::unpack(PatchCodes& out) const {
   out.clear();
   out.offsets.reserve(static_cast<std::size_t>(num_patches_) + 1);
@@ -75,10 +93,14 @@ void CompactCodes::unpack(PatchCodes& out) const {
     const std::uint32_t count = header >> 2;
     const bool ascending = (header & 2) != 0;
     if (has_flags_) out.fallback.push_back(static_cast<std::uint8_t>(header & 1));
-    std::int32_t prev = 0;
+    // Each atom takes at least one byte.
+    SMT_CHECK(count <= static_cast<std::size_t>(end - p), "compact codes: patch ", i, " claims ",
+              count, " atoms in the last ", end - p, " bytes (corrupt cache)");
+    // 64 bits: a corrupt difference must not overflow before the range check.
+    std::int64_t prev = 0;
     for (std::uint32_t k = 0; k < count; ++k) {
       const std::uint32_t v = get_varint(p, end);
-      prev += ascending ? static_cast<std::int32_t>(v) : unzigzag(v);
+      prev += ascending ? std::int64_t{v} : std::int64_t{unzigzag(v)};
       SMT_CHECK(prev >= 0 && prev <= 0xffff, "compact codes: atom index ", prev,
                 " out of range (corrupt cache)");
       out.atoms.push_back(static_cast<std::uint16_t>(prev));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -80,6 +81,9 @@ struct Config {
   // Sets every key present in j; unknown keys are an error naming the key.
   void update_from_json(const nlohmann::json& j, const std::string& origin);
   void load_file(const std::string& path);
+  // The same from a stream holding a JSON config file; `name` stands for the
+  // file in messages.
+  void load_json(std::istream& in, const std::string& name);
 };
 
 // One declared parameter of Config (param_table.h): name, help, bounds,

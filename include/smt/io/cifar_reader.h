@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,13 @@ ImageSet read_cifar10_batches(const std::vector<std::string>& paths);
 // read_cifar10_batches (record size 3074); both labels are validated
 // (coarse < 20, fine < 100) whichever is used.
 ImageSet read_cifar100_file(const std::string& path, bool coarse);
+
+// One CIFAR-10 batch or CIFAR-100 file held in memory (`size` bytes at
+// `data`), checked and converted like the files above; `name` stands for the
+// file in messages and becomes the set's source.
+ImageSet read_cifar10_bytes(const std::uint8_t* data, std::size_t size, const std::string& name);
+ImageSet read_cifar100_bytes(const std::uint8_t* data, std::size_t size, const std::string& name,
+                             bool coarse);
 
 // The directory holding the CIFAR-10 batches: `dir` itself, or its
 // cifar-10-batches-bin/ subdirectory (the layout of the official archive);

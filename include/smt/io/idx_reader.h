@@ -1,6 +1,7 @@
 // Reader for the IDX format of MNIST (raw or gzip-compressed).
 #pragma once
 
+#include <iosfwd>
 #include <string>
 
 #include "smt/core/image_set.h"
@@ -14,6 +15,10 @@ namespace smt {
 // The result has channels = 1, num_classes = max label + 1 and
 // source = images_path.
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path);
+// The same from two streams holding the files' bytes (read from position 0);
+// the names stand for the files in messages.
+ImageSet read_idx(std::istream& images, const std::string& images_name, std::istream& labels,
+                  const std::string& labels_name);
 
 // Loads the MNIST training (train = true) or test split from `dir`, which
 // holds the standard file names (train-images-idx3-ubyte, train-labels-idx1-ubyte,

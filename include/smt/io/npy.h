@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -31,5 +32,8 @@ struct NpyArray {
 // Reads a C-order, little-endian .npy file (format 1.x or 2.x), validating
 // the header and that the data size matches the shape.
 NpyArray read_npy(const std::string& path);
+// The same from a seekable stream holding the file's bytes (read from
+// position 0); `name` stands for the file in messages.
+NpyArray read_npy(std::istream& in, const std::string& name);
 
 }  // namespace smt

@@ -22,10 +22,21 @@ class CompactCodes {
   CompactCodes() = default;
   explicit CompactCodes(const PatchCodes& codes);
 
-  // Overwrites out with the codes this was built from.
+  // Packed codes from elsewhere (a saved cache, a fuzzer): `stream` and
+  // `values` as stream() and values() of the CompactCodes that packed them.
+  // Throws smt::Error when num_patches cannot fit in the stream; unpack()
+  // checks the rest.
+  static CompactCodes from_packed(int num_patches, bool has_flags,
+                                  std::vector<std::uint8_t> stream, std::vector<float> values);
+
+  // Overwrites out with the codes this was built from; throws smt::Error
+  // (out then unspecified) when the packed bytes are corrupt.
   void unpack(PatchCodes& out) const;
 
   int num_patches() const { return num_patches_; }
+  bool has_flags() const { return has_flags_; }
+  const std::vector<std::uint8_t>& stream() const { return stream_; }
+  const std::vector<float>& values() const { return values_; }
   // Heap bytes held (what the cache budget counts).
   std::size_t bytes() const { return stream_.capacity() + values_.capacity() * sizeof(float); }
 
