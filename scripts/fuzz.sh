@@ -64,6 +64,8 @@ done
 
 run_one() {
   local h=$1 start=$SECONDS rc=0
+  # Findings are this run's: a fixed one belongs in tests/data/fuzz/, not here.
+  rm -rf "$build/findings/$h"
   mkdir -p "$build/corpus/$h" "$build/findings/$h"
   "$build/fuzz_$h" "${common[@]}" -max_len="${max_len[$h]}" -max_total_time="$seconds" \
     -artifact_prefix="$build/findings/$h/" "$build/corpus/$h" "$build/seeds/$h" \
