@@ -6,14 +6,18 @@
 // a damaged one, and one that would be overwritten are refused with messages
 // that say which.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "smt/core/config.h"
 #include "smt/core/context.h"
@@ -221,6 +225,32 @@ TEST(Checkpoint, RefusesOtherOptionsDataVersionDamageAndOverwriting) {
 
   ASSERT_TRUE(smt::testing::write_bytes(file, raw));
   EXPECT_EQ(refusal(c, train, true), "<no error>");
+}
+
+}  // namespace
+
+namespace {
+
+// A save cut short by SIGKILL leaves the atomic writer's temporary: the next
+// fit in the directory removes those of dead processes, not a live one's.
+TEST(Checkpoint, RemovesTemporariesOfKilledSaves) {
+  smt::testing::TempDir dir("smt_checkpoint");
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);  // its pid now names no process
+  const std::string dead = dir.file(std::string(smt::FitCheckpoint::kFileName) + ".tmp-" +
+                                    std::to_string(child) + "-0123456789abcdef");
+  const std::string live = dir.file(std::string(smt::FitCheckpoint::kFileName) + ".tmp-" +
+                                    std::to_string(::getpid()) + "-0123456789abcdef");
+  ASSERT_TRUE(smt::testing::write_bytes(dead, "partial"));
+  ASSERT_TRUE(smt::testing::write_bytes(live, "partial"));
+  const smt::ImageSet train = smt::testing::blobs(10, 12, 1, 3);
+  smt::FitCheckpoint ckpt(every(dir.path().string(), 0, true), small_config(1.0), train,
+                          context(1));
+  EXPECT_EQ(ckpt.resumed().stage, smt::FitStage::kStart);
+  EXPECT_EQ(dir.entries(),
+            std::vector<std::string>{std::filesystem::path(live).filename().string()});
 }
 
 }  // namespace

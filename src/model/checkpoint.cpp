@@ -1,5 +1,9 @@
 #include "smt/model/checkpoint.h"
 
+#include <signal.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -68,6 +72,23 @@ FitStage checked_stage(std::int64_t v, const std::string& path) {
   return static_cast<FitStage>(v);
 }
 
+// Temporaries of fit.smtc that a killed process left (the atomic writer's
+// `<path>.tmp-<pid>-<random>`; SIGKILL gives it no chance to remove them):
+// those whose process is gone.
+void remove_stale_temporaries(const std::string& dir) {
+  const std::string prefix = std::string(FitCheckpoint::kFileName) + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(entry.path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 const char* stage_name(FitStage stage) {
@@ -100,6 +121,7 @@ FitCheckpoint::FitCheckpoint(CheckpointOptions options, const Config& config, co
             options_.dir, "'", ec ? str_cat(" (", ec.message(), ")") : std::string(),
             "; name a writable directory");
   path_ = (fs::path(options_.dir) / kFileName).string();
+  remove_stale_temporaries(options_.dir);
   const nlohmann::json config_record = shaping_parameters(config);
   const nlohmann::json data_record = data_fingerprint(train);
   config_record_ = config_record.dump();
