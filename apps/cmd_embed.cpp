@@ -1,8 +1,11 @@
 // `smt embed`: apply a saved model to a split and write the features (.npy).
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <vector>
 
 #include "command.h"
+#include "smt/core/error.h"
 #include "smt/io/npy.h"
 #include "smt/model/data_split.h"
 #include "smt/model/feature_encoder.h"
@@ -10,6 +13,20 @@
 namespace smt_cli {
 
 namespace {
+
+// The shards' arrays in rank order on process 0 (empty elsewhere).
+template <typename T>
+std::vector<T> gather_concat(const smt::Communicator& comm, const std::vector<T>& mine) {
+  const std::vector<std::string> parts = comm.gather(
+      std::string(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(T)), 0);
+  std::vector<T> all;
+  for (const std::string& p : parts) {
+    const std::size_t at = all.size();
+    all.resize(at + p.size() / sizeof(T));
+    std::memcpy(all.data() + at, p.data(), p.size());
+  }
+  return all;
+}
 
 class EmbedCommand : public Subcommand {
  public:
@@ -33,7 +50,7 @@ class EmbedCommand : public Subcommand {
   int run() const override {
     auto model = std::make_shared<const smt::SmtModel>(smt::SmtModel::load(model_path_));
     const smt::Config c = resolve_config(o_, model->config);
-    const smt::Context ctx = make_context(c, o_.quiet);
+    const smt::Context ctx = make_context(c, o_.quiet, comm_);
     const bool train = split_ == "train";
     // With --validation N (given here or fixed when the model was fitted) the
     // splits are the ones smt run and smt eval use: "train" is the fit part and
@@ -41,21 +58,28 @@ class EmbedCommand : public Subcommand {
     const std::string dir = data_dir_or_env(o_.data_dir);
     smt::ImageSet images;
     if (train || c.validation > 0) {
-      smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx, false);
+      smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx, false, shard_of(ctx));
       images = train ? std::move(sets.train) : std::move(sets.eval);
     } else {
-      images = smt::load_test_split(dir, c, ctx);
+      images = smt::load_test_split(dir, c, ctx, shard_of(ctx));
     }
     const smt::FeatureEncoder encoder(model);
     std::vector<float> features(images.size() * encoder.feature_dim());
     smt::Timer t;
     encoder.encode(images, smt::ViewSet(), 0, images.size(), features.data(), ctx);
-    ctx.log(smt::str_cat("embedded ", images.size(), " images in ", t.seconds(), "s"));
-    smt::write_npy(out_, features.data(), {images.size(), encoder.feature_dim()});
-    if (!labels_out_.empty()) {
-      std::vector<std::int32_t> l(images.labels.begin(), images.labels.end());
-      smt::write_npy(labels_out_, l.data(), {l.size()});
+    std::vector<std::int32_t> labels(images.labels.begin(), images.labels.end());
+    if (ctx.distributed()) {
+      // Each process embedded its shard; process 0 writes them in order.
+      features = gather_concat(*ctx.comm, features);
+      labels = gather_concat(*ctx.comm, labels);
+      if (!writes_outputs(ctx)) return 0;
     }
+    const std::size_t n = images.global_size();
+    SMT_CHECK(features.size() == n * encoder.feature_dim() && labels.size() == n,
+              "the processes embedded ", labels.size(), " of ", n, " images");
+    ctx.log(smt::str_cat("embedded ", n, " images in ", t.seconds(), "s"));
+    smt::write_npy(out_, features.data(), {n, encoder.feature_dim()});
+    if (!labels_out_.empty()) smt::write_npy(labels_out_, labels.data(), {labels.size()});
     ctx.log("features written to " + out_);
     return 0;
   }

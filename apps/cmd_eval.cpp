@@ -30,15 +30,15 @@ class EvalCommand : public Subcommand {
     smt::SmtModel model = smt::SmtModel::load(model_path_);
     const smt::Config c = resolve_config(o_, model.config);
     model.config = c;
-    const smt::Context ctx = make_context(c, o_.quiet);
+    const smt::Context ctx = make_context(c, o_.quiet, comm_);
     const std::string dir = data_dir_or_env(o_.data_dir);
     smt::RunMetrics metrics;
-    smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx);
+    smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx, true, shard_of(ctx));
     const smt::ImageSet& train = sets.train;
     const smt::ImageSet& test = sets.eval;
-    const smt::MemoryPlan plan =
-        smt::plan_memory(c, train.height, train.width,
-                         smt::ViewSet::references(c).augmented(train.size()), test.size());
+    const smt::MemoryPlan plan = smt::plan_memory(
+        c, train.height, train.width, smt::ViewSet::references(c).augmented(train.global_size()),
+        test.global_size());
     metrics.extra()["memory_plan"] = plan.to_json();
     smt::EvalOptions eval_options;
     eval_options.block_images = plan.knn_block_images;
@@ -46,10 +46,12 @@ class EvalCommand : public Subcommand {
     const smt::FeatureEncoder encoder(std::make_shared<const smt::SmtModel>(std::move(model)));
     const smt::EvalResult r =
         smt::evaluate_knn(encoder, train, test, ctx, metrics, nullptr, eval_options);
+    nlohmann::json m = evaluation_json(metrics, total, r, train, test, c, ctx, dir);
+    add_process_metrics(m, ctx);
+    if (!writes_outputs(ctx)) return 0;
     std::printf("top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images)\n", 100 * r.top1,
-                100 * r.top5, train.size(), test.size());
-    if (!o_.metrics_file.empty())
-      write_json(o_.metrics_file, evaluation_json(metrics, total, r, train, test, c, ctx, dir));
+                100 * r.top5, train.global_size(), test.global_size());
+    if (!o_.metrics_file.empty()) write_json(o_.metrics_file, m);
     return 0;
   }
 

@@ -26,26 +26,27 @@ class FitCommand : public Subcommand {
   int run() const override {
     smt::Timer total;
     const smt::Config c = resolve_config(o_, smt::Config{});
-    const smt::Context ctx = make_context(c, o_.quiet);
+    const smt::Context ctx = make_context(c, o_.quiet, comm_);
     // Fail on an unwritable output before hours of work, not after.
+    // (Only process 0 writes: other nodes of a cluster need not see it.)
     const auto parent = std::filesystem::absolute(model_path_).parent_path();
-    SMT_CHECK(std::filesystem::is_directory(parent), "--model: directory '", parent.string(),
-              "' does not exist");
+    SMT_CHECK(!writes_outputs(ctx) || std::filesystem::is_directory(parent),
+              "--model: directory '", parent.string(), "' does not exist");
     smt::RunMetrics metrics;
     const smt::ImageSet train =
-        smt::load_train_eval(data_dir_or_env(o_.data_dir), c, ctx, false).train;
+        smt::load_train_eval(data_dir_or_env(o_.data_dir), c, ctx, false, shard_of(ctx)).train;
     smt::FitCheckpoint checkpoint(checkpoint_, c, train, ctx);
     smt::FitOptions options;
     options.checkpoint = &checkpoint;
     const smt::SmtModel model = smt::fit_model(train, c, ctx, metrics, nullptr, options);
+    nlohmann::json m = metrics.to_json(total.seconds());
+    m["train_images"] = train.global_size();
+    m["config"] = c.to_json();
+    add_process_metrics(m, ctx);
+    if (!writes_outputs(ctx)) return 0;
     model.save(model_path_);
     ctx.log("model written to " + model_path_);
-    if (!o_.metrics_file.empty()) {
-      nlohmann::json m = metrics.to_json(total.seconds());
-      m["train_images"] = train.size();
-      m["config"] = c.to_json();
-      write_json(o_.metrics_file, m);
-    }
+    if (!o_.metrics_file.empty()) write_json(o_.metrics_file, m);
     checkpoint.remove();  // the outputs it stood for are written
     return 0;
   }

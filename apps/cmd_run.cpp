@@ -31,19 +31,21 @@ class RunCommand : public Subcommand {
   int run() const override {
     smt::Timer total;
     const smt::Config c = resolve_config(o_, smt::Config{});
-    const smt::Context ctx = make_context(c, o_.quiet);
+    const smt::Context ctx = make_context(c, o_.quiet, comm_);
     const std::string dir = data_dir_or_env(o_.data_dir);
     smt::RunMetrics metrics;
     smt::Timer t_load;
-    smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx);
+    smt::TrainEvalSets sets = smt::load_train_eval(dir, c, ctx, true, shard_of(ctx));
     const smt::ImageSet& train = sets.train;
     const smt::ImageSet& test = sets.eval;
     metrics.add_seconds("load", t_load.seconds());
     const double sgemm = smt::measure_sgemm_gflops(0.5);
     ctx.log(smt::str_cat("OpenBLAS sgemm on this machine now: ", sgemm, " GFLOP/s"));
-    const smt::MemoryPlan plan =
-        smt::plan_memory(c, train.height, train.width,
-                         smt::ViewSet::references(c).augmented(train.size()), test.size());
+    // Planned for the whole sets, as one process would (the k-NN's blocks and
+    // streamed side must be those of one process for the same predictions).
+    const smt::MemoryPlan plan = smt::plan_memory(
+        c, train.height, train.width, smt::ViewSet::references(c).augmented(train.global_size()),
+        test.global_size());
     metrics.extra()["memory_plan"] = plan.to_json();
     smt::TrainCodes codes;
     smt::FitOptions fit_options;
@@ -59,10 +61,13 @@ class RunCommand : public Subcommand {
         smt::evaluate_knn(encoder, train, test, ctx, metrics, &codes, eval_options);
     nlohmann::json m = evaluation_json(metrics, total, r, train, test, c, ctx, dir);
     m["sgemm_gflops_per_s"] = sgemm;
+    add_process_metrics(m, ctx);
+    const double rss = max_peak_rss_bytes(ctx);
+    if (!writes_outputs(ctx)) return 0;
     std::printf(
-        "top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB)\n",
-        100 * r.top1, 100 * r.top5, train.size(), test.size(), total.seconds(),
-        static_cast<double>(smt::peak_rss_bytes()) / 1e9);
+        "top-1 %.2f %%  top-5 %.2f %%  (%zu train, %zu test images, %.1f s, peak RSS %.2f GB%s)\n",
+        100 * r.top1, 100 * r.top5, train.global_size(), test.global_size(), total.seconds(),
+        rss / 1e9, ctx.distributed() ? smt::str_cat(" max over ", ctx.processes(), " processes").c_str() : "");
     if (!o_.metrics_file.empty()) write_json(o_.metrics_file, m);
     checkpoint.remove();  // the outputs it stood for are written
     return 0;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdlib>
 
 #include "command.h"
@@ -5,17 +6,51 @@
 #include "smt/core/error.h"
 #include "smt/io/atomic_file.h"
 #include "smt/model/data_split.h"
+#include "smt/model/resource_usage.h"
 
 namespace smt_cli {
 
-smt::Context make_context(const smt::Config& c, bool quiet) {
+smt::Context make_context(const smt::Config& c, bool quiet,
+                          std::shared_ptr<const smt::Communicator> comm) {
   smt::Context ctx;
   ctx.threads = c.threads;
   ctx.seed = c.seed;
+  const bool report = !quiet && (!comm || comm->is_root());
   ctx.observer =
-      std::make_shared<SignalObserver>(quiet ? nullptr : std::make_shared<smt::StreamObserver>());
+      std::make_shared<SignalObserver>(report ? std::make_shared<smt::StreamObserver>() : nullptr);
+  ctx.comm = std::move(comm);
   smt::apply_thread_limit(c.threads);
   return ctx;
+}
+
+smt::ShardSpec shard_of(const smt::Context& ctx) { return {ctx.rank(), ctx.processes()}; }
+
+bool writes_outputs(const smt::Context& ctx) { return ctx.rank() == 0; }
+
+double max_peak_rss_bytes(const smt::Context& ctx) {
+  const double mine = static_cast<double>(smt::peak_rss_bytes());
+  return ctx.distributed() ? ctx.comm->max(mine) : mine;
+}
+
+void add_process_metrics(nlohmann::json& m, const smt::Context& ctx) {
+  if (!ctx.distributed()) return;
+  nlohmann::json mine = {{"process", ctx.rank()},
+                         {"seconds", m.value("seconds", nlohmann::json::object())},
+                         {"communication", m.value("communication", nlohmann::json::object())},
+                         {"peak_rss_bytes", smt::peak_rss_bytes()}};
+  const smt::CommStats total = ctx.comm->stats();
+  mine["communication_total"] = {{"seconds", total.seconds}, {"bytes", total.bytes}};
+  const std::vector<std::string> all = ctx.comm->gather(mine.dump(), 0);
+  if (!ctx.comm->is_root()) return;
+  nlohmann::json per = nlohmann::json::array();
+  std::uint64_t rss_max = 0;
+  for (const std::string& s : all) {
+    per.push_back(nlohmann::json::parse(s));
+    rss_max = std::max<std::uint64_t>(rss_max, per.back().value("peak_rss_bytes", 0ULL));
+  }
+  m["processes"] = per;
+  m["process_count"] = ctx.processes();
+  m["peak_rss_bytes_max_over_processes"] = rss_max;
 }
 
 std::string data_dir_or_env(const std::string& d) {
@@ -61,6 +96,8 @@ nlohmann::json evaluation_json(const smt::RunMetrics& metrics, const smt::Timer&
   m["train_images"] = train.size();
   m["test_images"] = test.size();
   m["threads"] = ctx.num_threads();
+  m["train_images"] = train.global_size();
+  m["test_images"] = test.global_size();
   m["config"] = c.to_json();
   m["data"] = dir;
   m["evaluated_on"] = smt::evaluated_on(c);

@@ -263,31 +263,115 @@ const KnnNeighbors& KnnAccumulator::neighbors() const {
   return nb_;
 }
 
+void KnnAccumulator::start_at(std::int64_t first) {
+  SMT_CHECK(n_refs_total_ == 0 && pending_base_ == 0, "k-NN: start_at after references were added");
+  SMT_CHECK(first >= 0, "k-NN: negative first reference index ", first);
+  const std::int64_t chunk = static_cast<std::int64_t>(chunk_);
+  pending_base_ = first / chunk * chunk;
+  // The rows before `first` in its chunk stay zero and are never merged.
+  pending_count_ = pending_merged_ = static_cast<std::size_t>(first - pending_base_);
+  n_refs_total_ = first;
+}
+
 KnnResult KnnAccumulator::classify(int num_classes, float temperature,
                                    const std::vector<int>& query_labels) const {
+  return classify_neighbors(neighbors(), n_queries_, n_refs_total_, num_classes, temperature,
+                            query_labels);
+}
+
+KnnNeighbors merge_neighbors(const std::vector<KnnNeighbors>& parts, std::size_t n_queries) {
+  SMT_CHECK(!parts.empty(), "k-NN: no neighbour lists to merge");
+  const int k = parts.front().k;
+  const std::size_t kk = static_cast<std::size_t>(k);
+  for (const KnnNeighbors& p : parts)
+    SMT_CHECK(p.k == k && p.sim.size() == n_queries * kk && p.label.size() == n_queries * kk &&
+                  p.index.size() == n_queries * kk,
+              "k-NN: neighbour lists of different shapes cannot be merged");
+  KnnNeighbors out;
+  out.k = k;
+  out.sim.assign(n_queries * kk, -std::numeric_limits<float>::infinity());
+  out.label.assign(n_queries * kk, -1);
+  out.index.assign(n_queries * kk, -1);
+  parallel_for(default_threads(), 0, n_queries, Schedule::fixed(), [&](std::size_t q) {
+    // A k-way merge of sorted lists: the head that is better() goes first.
+    std::vector<std::size_t> head(parts.size(), 0);
+    for (std::size_t slot = 0; slot < kk; ++slot) {
+      std::size_t best = parts.size();
+      for (std::size_t p = 0; p < parts.size(); ++p) {
+        if (head[p] >= kk) continue;
+        const std::size_t i = q * kk + head[p];
+        if (parts[p].index[i] < 0) continue;  // an unfilled slot: the list ends
+        if (best == parts.size()) {
+          best = p;
+          continue;
+        }
+        const std::size_t b = q * kk + head[best];
+        if (better(parts[p].sim[i], parts[p].index[i], parts[best].sim[b], parts[best].index[b]))
+          best = p;
+      }
+      if (best == parts.size()) break;
+      const std::size_t i = q * kk + head[best]++;
+      out.sim[q * kk + slot] = parts[best].sim[i];
+      out.label[q * kk + slot] = parts[best].label[i];
+      out.index[q * kk + slot] = parts[best].index[i];
+    }
+  });
+  return out;
+}
+
+std::string neighbors_to_bytes(const KnnNeighbors& nb) {
+  std::string s;
+  s.reserve(nb.sim.size() * (sizeof(float) + sizeof(int) + sizeof(std::int64_t)));
+  s.append(reinterpret_cast<const char*>(nb.sim.data()), nb.sim.size() * sizeof(float));
+  s.append(reinterpret_cast<const char*>(nb.label.data()), nb.label.size() * sizeof(int));
+  s.append(reinterpret_cast<const char*>(nb.index.data()),
+           nb.index.size() * sizeof(std::int64_t));
+  return s;
+}
+
+KnnNeighbors neighbors_from_bytes(const std::string& bytes, std::size_t n_queries, int k) {
+  const std::size_t slots = n_queries * static_cast<std::size_t>(k);
+  SMT_CHECK(bytes.size() == slots * (sizeof(float) + sizeof(int) + sizeof(std::int64_t)),
+            "k-NN: neighbour lists of ", bytes.size(), " bytes, expected ", n_queries,
+            " queries x ", k);
+  KnnNeighbors nb;
+  nb.k = k;
+  nb.sim.resize(slots);
+  nb.label.resize(slots);
+  nb.index.resize(slots);
+  const char* p = bytes.data();
+  std::memcpy(nb.sim.data(), p, slots * sizeof(float));
+  p += slots * sizeof(float);
+  std::memcpy(nb.label.data(), p, slots * sizeof(int));
+  p += slots * sizeof(int);
+  std::memcpy(nb.index.data(), p, slots * sizeof(std::int64_t));
+  return nb;
+}
+
+KnnResult classify_neighbors(const KnnNeighbors& nb, std::size_t n_queries, std::int64_t n_refs,
+                             int num_classes, float temperature,
+                             const std::vector<int>& query_labels) {
   SMT_CHECK(num_classes >= 1, "num_classes must be >= 1, got ", num_classes);
   check_temperature(temperature);
-  check_k_vs_refs(k_, n_refs_total_);
-  check_query_labels(query_labels, n_queries_, num_classes);
-  flush_pending();
-  for (std::size_t i = 0; i < nb_.label.size(); ++i) {
-    SMT_CHECK(nb_.label[i] < num_classes, "training label ", nb_.label[i], " (reference ",
-              nb_.index[i], ") is >= num_classes=", num_classes);
+  check_k_vs_refs(nb.k, n_refs);
+  check_query_labels(query_labels, n_queries, num_classes);
+  for (std::size_t i = 0; i < nb.label.size(); ++i) {
+    SMT_CHECK(nb.label[i] < num_classes, "training label ", nb.label[i], " (reference ",
+              nb.index[i], ") is >= num_classes=", num_classes);
   }
 
-  const std::size_t k = static_cast<std::size_t>(k_);
+  const std::size_t k = static_cast<std::size_t>(nb.k);
   const std::size_t nc = static_cast<std::size_t>(num_classes);
   const double inv_t = 1.0 / static_cast<double>(temperature);
   KnnResult res;
-  res.top1.assign(n_queries_, -1);
-  res.top5.assign(n_queries_, std::array<int, 5>{-1, -1, -1, -1, -1});
-  const std::int64_t nq = static_cast<std::int64_t>(n_queries_);
+  res.top1.assign(n_queries, -1);
+  res.top5.assign(n_queries, std::array<int, 5>{-1, -1, -1, -1, -1});
   parallel_for(
-      default_threads(), 0, static_cast<std::size_t>(nq), Schedule::fixed(),
+      default_threads(), 0, n_queries, Schedule::fixed(),
       [nc] { return std::vector<double>(nc); },
       [&](std::vector<double>& votes, std::size_t q) {
-        const float* sim = nb_.sim.data() + q * k;
-        const int* lab = nb_.label.data() + q * k;
+        const float* sim = nb.sim.data() + q * k;
+        const int* lab = nb.label.data() + q * k;
         std::fill(votes.begin(), votes.end(), 0.0);
         // Lists are sorted, so sim[0] is the max: subtracting it keeps
         // exp(sim / T) from overflowing at small T without changing the ranking.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "smt/core/error.h"
+#include "smt/eval/distributed_knn.h"
 #include "smt/eval/knn.h"
 #include "smt/stages/patch_source.h"
 
@@ -91,6 +92,8 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
 EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, const ImageSet& test,
                         const Context& ctx, RunMetrics& metrics, TrainCodes* cached,
                         const EvalOptions& options) {
+  if (ctx.distributed())
+    return evaluate_knn_distributed(encoder, train, test, ctx, metrics, cached, options);
   const SmtModel& model = encoder.model();
   const Config& cfg = model.config;
   SMT_CHECK(test.size() >= 1, "the test set is empty");

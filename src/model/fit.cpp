@@ -19,6 +19,9 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   const int threads = ctx.num_threads();
   FitCheckpoint no_checkpoint;
   FitCheckpoint& ckpt = options.checkpoint ? *options.checkpoint : no_checkpoint;
+  SMT_CHECK(!(ctx.distributed() && ckpt.enabled()),
+            "--checkpoint is not available in a distributed run yet (", ctx.processes(),
+            " processes); run without it, or in one process");
   FitState& resumed = ckpt.resumed();
   if (resumed.stage == FitStage::kFitted) {
     std::istringstream bytes(resumed.model_bytes);
@@ -40,7 +43,10 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   const PatchExtractor ex = model.extractor();
   const ViewSet views = ViewSet::training(cfg);
   const std::size_t n_views = static_cast<std::size_t>(views.size());
+  // This process's augmented images (its shard in a distributed run) and the
+  // whole training set's.
   const std::size_t n_aug = views.augmented(train.size());
+  const std::size_t n_aug_all = views.augmented(train.global_size());
   // Which views of an image share a context of the operator (one group
   // each); single-view groups are the views as separate images.
   const std::vector<std::vector<int>> groups = views.contexts(cfg.view_context);
@@ -49,7 +55,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   // Whitening and dictionary see these views (the luma copies only when
   // gray-view-prep).
   const ViewSet prep = ViewSet::preprocessing(cfg);
-  ctx.log(str_cat("fit: ", train.size(), " training images", views.describe(),
+  ctx.log(str_cat("fit: ", train.global_size(), " training images", views.describe(),
                   shared_contexts ? str_cat(" (", group_size, " views a context)") : std::string(),
                   ", ", ex.grid_h(), "x", ex.grid_w(), " patches of ", ex.dim(), " values each"));
 
@@ -192,8 +198,17 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   metrics.extra()["train_code_bytes"] = cached_bytes;
   const double code_seconds = t_code.seconds();
   metrics.add_seconds("coding", code_seconds - stats_seconds);
+  if (ctx.distributed()) {
+    // The shards' sums meet on the first process, which solves.
+    Timer t_reduce;
+    stats.reduce_to_root(*ctx.comm);
+    double active = static_cast<double>(active_entries);  // exact below 2^53
+    ctx.comm->reduce_sum(&active, 1, 0);
+    active_entries = static_cast<std::int64_t>(active);
+    stats_seconds += t_reduce.seconds();
+  }
   metrics.add_seconds("statistics", stats_seconds);
-  const std::int64_t n_patches = static_cast<std::int64_t>(n_aug) * ex.num_patches();
+  const std::int64_t n_patches = static_cast<std::int64_t>(n_aug_all) * ex.num_patches();
   const double code_flops = coder.flops(n_patches);
   auto& x = metrics.extra();
   x["train_patches"] = n_patches;
@@ -203,17 +218,28 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       static_cast<double>(active_entries) / static_cast<double>(n_patches);
   x["operator_columns"] = stats.num_columns();
 
-  // 4. Eigenproblem.
+  // 4. Eigenproblem: solved once (on the first process of a distributed
+  // run, which then sends the model to the others).
+  if (ctx.distributed() && !ctx.comm->is_root()) {
+    Timer t_wait;
+    std::string bytes;
+    ctx.comm->broadcast(bytes, 0);
+    std::istringstream in(bytes);
+    SmtModel received = SmtModel::load(in, "the model sent by process 0");
+    received.config = cfg;  // the thread count, which the file leaves out
+    metrics.add_seconds("solve", t_wait.seconds());
+    x["fit"] = received.fit_report;
+    return received;
+  }
   Timer t_solve;
   ProjectionReport rep;
   model.projection = Projection::fit(std::move(stats), cfg.embed_dim, cfg.skip, cfg.v_reg,
                                      options.eigen_method, ctx, &rep, cfg.eigen_tol);
-  metrics.add_seconds("solve", t_solve.seconds());
   ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
                   t_solve.seconds(), "s"));
   model.fit_report = {
-      {"train_images", train.size()},
-      {"augmented_images", n_aug},
+      {"train_images", train.global_size()},
+      {"augmented_images", n_aug_all},
       {"contexts", stats.num_images()},
       {"train_patches", n_patches},
       {"active_atoms", rep.active_atoms},
@@ -226,6 +252,13 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
       {"patch_covariance_eigenvalues", model.whitener.covariance_spectrum()},
   };
   x["fit"] = model.fit_report;
+  if (ctx.distributed()) {
+    std::ostringstream out;
+    model.save(out);
+    std::string bytes = out.str();
+    ctx.comm->broadcast(bytes, 0);
+  }
+  metrics.add_seconds("solve", t_solve.seconds());
   FitProgress fitted;
   fitted.stage = FitStage::kFitted;
   fitted.model = &model;

@@ -15,6 +15,14 @@ void RunMetrics::add_seconds(const std::string& stage, double s) {
   seconds_.emplace_back(stage, s);
 }
 
+void RunMetrics::add_communication(const std::string& stage, double seconds,
+                                   std::uint64_t bytes) {
+  nlohmann::json& c = extra_["communication"][stage];
+  if (!c.is_object()) c = nlohmann::json::object();
+  c["seconds"] = c.value("seconds", 0.0) + seconds;
+  c["bytes"] = c.value("bytes", std::uint64_t{0}) + bytes;
+}
+
 double RunMetrics::seconds(const std::string& stage) const {
   for (const auto& [name, v] : seconds_)
     if (name == stage) return v;

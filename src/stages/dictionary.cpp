@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <string>
 
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
@@ -19,9 +21,12 @@ namespace {
 // Draws `n` random (augmented image, patch position) pairs, grouped by image,
 // and writes their whitened patches to out (n x dim). Zero patches (flat
 // regions that whiten to nothing) are returned too; callers skip them.
-// Deterministic for a given rng state, independent of the thread count.
+// Deterministic for a given rng state, independent of the thread count. In a
+// distributed run every process draws the same pairs over the whole set,
+// extracts those of its own shard and receives the others' rows, so that
+// every process holds exactly the single-process sample.
 void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vector<float>& out,
-                    int threads) {
+                    const Context& ctx) {
   const int per_image = src.patches_per_image(), dim = src.dim();
   // A handful of positions per image amortises the image's extraction.
   const int per_draw = std::max(1, std::min(8, per_image / 4));
@@ -29,23 +34,55 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
   std::vector<std::size_t> images(static_cast<std::size_t>(draws));
   std::vector<int> positions(static_cast<std::size_t>(draws) * per_draw);
   for (std::int64_t d = 0; d < draws; ++d) {
-    images[d] = static_cast<std::size_t>(rng.below_fast(src.num_images()));
+    images[d] = static_cast<std::size_t>(rng.below_fast(src.global_num_images()));
     for (int k = 0; k < per_draw; ++k)
       positions[d * per_draw + k] =
           static_cast<int>(rng.below_fast(static_cast<std::uint64_t>(per_image)));
   }
   out.resize(static_cast<std::size_t>(n) * dim);
+  const std::size_t first = src.first_image(), last = first + src.num_images();
+  auto rows_of = [&](std::int64_t d) {
+    return static_cast<int>(std::min<std::int64_t>(per_draw, n - d * per_draw));
+  };
   struct Buffers {
     std::vector<float> all, scratch;
   };
   parallel_for(
-      threads, 0, static_cast<std::size_t>(draws), Schedule::dynamic(4), [] { return Buffers{}; },
+      ctx.num_threads(), 0, static_cast<std::size_t>(draws), Schedule::dynamic(4),
+      [] { return Buffers{}; },
       [&](Buffers& b, std::size_t d) {
+        if (images[d] < first || images[d] >= last) return;  // another process's image
         const std::int64_t row = static_cast<std::int64_t>(d) * per_draw;
-        const int count = static_cast<int>(std::min<std::int64_t>(per_draw, n - row));
-        src.patches_at(images[d], positions.data() + row, count,
+        src.patches_at(images[d] - first, positions.data() + row, rows_of(static_cast<std::int64_t>(d)),
                        out.data() + static_cast<std::size_t>(row) * dim, b.all, b.scratch);
       });
+  if (!ctx.distributed()) return;
+  // Each process sends its rows in draw order, after its shard's range.
+  std::string mine(2 * sizeof(std::uint64_t), '\0');
+  const std::uint64_t range[2] = {first, last};
+  std::memcpy(mine.data(), range, sizeof(range));
+  for (std::int64_t d = 0; d < draws; ++d) {
+    if (images[d] < first || images[d] >= last) continue;
+    const char* p = reinterpret_cast<const char*>(out.data() + d * per_draw * dim);
+    mine.append(p, static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float));
+  }
+  const std::vector<std::string> all = ctx.comm->allgather(mine);
+  std::vector<std::size_t> at(all.size(), sizeof(range));
+  for (std::int64_t d = 0; d < draws; ++d) {
+    const std::size_t bytes = static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float);
+    bool found = false;
+    for (std::size_t r = 0; r < all.size() && !found; ++r) {
+      std::uint64_t rr[2];
+      std::memcpy(rr, all[r].data(), sizeof(rr));
+      if (images[d] < rr[0] || images[d] >= rr[1]) continue;
+      SMT_CHECK(at[r] + bytes <= all[r].size(), "process ", r, " sent too few sampled patches");
+      std::memcpy(out.data() + d * per_draw * dim, all[r].data() + at[r], bytes);
+      at[r] += bytes;
+      found = true;
+    }
+    SMT_CHECK(found, "no process holds training image ", images[d], " of ",
+              src.global_num_images(), ": the shards do not cover the training set");
+  }
 }
 
 bool is_zero(const float* x, int dim) {
@@ -119,7 +156,7 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
   const int dim = src.dim();
   if (max_candidates <= 0) max_candidates = 200LL * size;
   // Visiting more candidates than there are patches only revisits patches.
-  max_candidates = std::min(max_candidates, 4 * src.num_patches());
+  max_candidates = std::min(max_candidates, 4 * src.global_num_patches());
   Rng rng(ctx.seed, Stream::kDictionaryGreedy);
   std::vector<float> atoms(static_cast<std::size_t>(size) * dim);
   int accepted = 0;
@@ -132,7 +169,7 @@ Dictionary Dictionary::fit_greedy(const PatchSource& src, int size, double thres
   Progress progress(ctx, "dictionary (greedy)", size);
   while (accepted < size && seen < max_candidates) {
     const std::int64_t n = std::min(chunk, max_candidates - seen);
-    sample_patches(src, rng, n, cand, ctx.num_threads());
+    sample_patches(src, rng, n, cand, ctx);
     seen += n;
     // Screen the chunk against the atoms accepted before it, one block of
     // atoms at a time (one GEMM each): a candidate too close to an atom of a
@@ -196,7 +233,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   std::vector<int> assign;
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
-    sample_patches(src, rng, batch, cand, ctx.num_threads());
+    sample_patches(src, rng, batch, cand, ctx);
     assign_nearest(Dictionary(size, dim, atoms), cand, batch, assign, best_sim, ctx.num_threads());
     std::vector<char> hit(size, 0);
     // Sequential update in batch order keeps the result deterministic.
@@ -239,10 +276,10 @@ Dictionary Dictionary::fit_online(const PatchSource& src, int size, std::int64_t
   // Start: the first `size` non-zero patches of the seeded stream.
   int filled = 0;
   std::int64_t drawn = 0;
-  const std::int64_t max_draws = std::max<std::int64_t>(4 * src.num_patches(), 8LL * size);
+  const std::int64_t max_draws = std::max<std::int64_t>(4 * src.global_num_patches(), 8LL * size);
   while (filled < size && drawn < max_draws) {
     const std::int64_t n = std::min<std::int64_t>(batch, max_draws - drawn);
-    sample_patches(src, rng, n, cand, ctx.num_threads());
+    sample_patches(src, rng, n, cand, ctx);
     drawn += n;
     for (std::int64_t r = 0; r < n && filled < size; ++r) {
       const float* x = cand.data() + r * dim;
@@ -265,7 +302,7 @@ Dictionary Dictionary::fit_online(const PatchSource& src, int size, std::int64_t
   Progress progress(ctx, "dictionary (online 1-sparse)", samples);
   while (visited < samples) {
     const int n = static_cast<int>(std::min<std::int64_t>(batch, samples - visited));
-    sample_patches(src, rng, n, cand, ctx.num_threads());
+    sample_patches(src, rng, n, cand, ctx);
     visited += n;
     ++batches;
     assign_nearest(Dictionary(size, dim, atoms), cand, n, assign, best_sim, ctx.num_threads());

@@ -3,7 +3,10 @@
 #include <cblas.h>
 
 #include <cmath>
+#include <cstring>
+#include <string>
 
+#include "kernels/exact_sum.h"
 #include "kernels/lapack.h"
 #include "smt/core/context.h"
 #include "smt/core/error.h"
@@ -39,6 +42,20 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
   count_ += other.count_;
 }
 
+MomentAccumulator MomentAccumulator::from_sums(int dim, std::int64_t count,
+                                                std::vector<double> sum,
+                                                std::vector<double> outer) {
+  SMT_CHECK(sum.size() == static_cast<std::size_t>(dim) &&
+                outer.size() == static_cast<std::size_t>(dim) * dim && count >= 0,
+            "moment sums of dimension ", dim, " hold ", sum.size(), " and ", outer.size(),
+            " values");
+  MomentAccumulator m(dim);
+  m.count_ = count;
+  m.sum_ = std::move(sum);
+  m.outer_ = std::move(outer);
+  return m;
+}
+
 std::vector<double> MomentAccumulator::mean() const {
   std::vector<double> m(dim_, 0.0);
   if (count_ == 0) return m;
@@ -63,14 +80,20 @@ std::vector<double> MomentAccumulator::covariance() const {
 
 MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
   // 32 images a block; blocks run in waves of 64 so that the partial moments
-  // held at once stay a few MB whatever the image count.
+  // held at once stay a few MB whatever the image count. Shards of a
+  // distributed run start on a block boundary (model/data_split.h).
   constexpr std::size_t kBlockImages = 32, kWaveBlocks = 64;
+  SMT_CHECK(source.first_image() % kBlockImages == 0, "a shard starting at training image ",
+            source.first_image(), " splits a 32-image moment block");
   const int dim = source.dim();
   const std::size_t n = source.num_images();
   const std::size_t blocks = (n + kBlockImages - 1) / kBlockImages;
   const std::size_t patch_values = static_cast<std::size_t>(source.patches_per_image()) * dim;
   const ScopedBlasThreads serial(1);  // each ssyrk on one thread, the same one way (context.h)
-  MomentAccumulator total(dim);
+  // sum of x (dim), then sum of x x^T (dim x dim), exactly.
+  const std::size_t values = static_cast<std::size_t>(dim) * (dim + 1);
+  ExactSum total(values);
+  std::int64_t count = 0;
   std::vector<MomentAccumulator> wave(kWaveBlocks, MomentAccumulator(dim));
   struct Buffers {
     std::vector<float> patches, scratch;
@@ -91,9 +114,31 @@ MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
             part.add(buf.patches.data(), source.patches_per_image());
           }
         });
-    for (std::size_t b = 0; b < wn; ++b) total.merge(wave[b]);
+    for (std::size_t b = 0; b < wn; ++b) {
+      total.add(0, wave[b].sums());
+      total.add(static_cast<std::size_t>(dim), wave[b].outer_sums());
+      count += wave[b].count();
+    }
   }
-  return total;
+  if (ctx.distributed()) {
+    // Exact sums: any order of addition gives the same bits.
+    std::string mine = total.to_bytes();
+    mine.append(reinterpret_cast<const char*>(&count), sizeof(count));
+    total = ExactSum(values);
+    count = 0;
+    for (const std::string& part : ctx.comm->allgather(mine)) {
+      SMT_CHECK(part.size() == total.bytes() + sizeof(count), "a process sent moment sums of ",
+                part.size(), " bytes, expected ", total.bytes() + sizeof(count));
+      total.add_bytes(part);
+      std::int64_t c = 0;
+      std::memcpy(&c, part.data() + total.bytes(), sizeof(c));
+      count += c;
+    }
+  }
+  std::vector<double> all = total.values();
+  std::vector<double> outer(all.begin() + dim, all.end());
+  all.resize(static_cast<std::size_t>(dim));
+  return MomentAccumulator::from_sums(dim, count, std::move(all), std::move(outer));
 }
 
 Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "smt/core/communicator.h"
 #include "smt/core/observer.h"
 
 namespace smt {
@@ -15,6 +16,14 @@ struct Context {
   std::uint64_t seed = 0;  // every random choice derives from this (core/rng.h)
   // Receives log lines and progress, and may cancel; null: silent, never cancelled.
   std::shared_ptr<Observer> observer;
+  // The processes of a distributed run (core/communicator.h); null: this
+  // process alone.
+  std::shared_ptr<const Communicator> comm;
+
+  // More than one process shares the work.
+  bool distributed() const { return comm && comm->size() > 1; }
+  int rank() const { return comm ? comm->rank() : 0; }
+  int processes() const { return comm ? comm->size() : 1; }
 
   // Number of threads actually used by parallel loops.
   int num_threads() const;

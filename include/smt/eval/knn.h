@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "smt/core/context.h"
@@ -47,6 +48,14 @@ class KnnAccumulator {
   // Takes the queries over and normalises them in place (no copy).
   KnnAccumulator(std::vector<float>&& queries, std::size_t n_queries, std::size_t dim, int k,
                  std::size_t chunk_refs = 0);
+
+  // The first reference to come has global index `first` (a shard of a
+  // distributed run: this process's references are [first, first + n) of
+  // the whole sequence). The chunks stay aligned on the global index, each
+  // similarity keeps its single-process bits, and neighbour lists from every
+  // shard merge (merge_neighbors) into the single-process lists. Only before
+  // the first reference.
+  void start_at(std::int64_t first);
 
   // refs: n_refs x dim row-major; labels: n_refs class labels (>= 0).
   void add_references(const float* refs, const int* labels, std::size_t n_refs);
@@ -110,6 +119,21 @@ class KnnAccumulator {
   mutable std::size_t pending_merged_ = 0;
   mutable std::vector<float> sims_;  // n_queries x chunk_ scratch
 };
+
+// The lists of the same queries from shards of the references (each sorted,
+// any order of shards), merged into one list per query with the same order
+// and tie rule: the single-process lists of the whole reference sequence.
+KnnNeighbors merge_neighbors(const std::vector<KnnNeighbors>& parts, std::size_t n_queries);
+
+// KnnAccumulator::classify for neighbour lists of n_queries queries drawn
+// from n_refs references (merged ones, say).
+KnnResult classify_neighbors(const KnnNeighbors& nb, std::size_t n_queries, std::int64_t n_refs,
+                             int num_classes, float temperature,
+                             const std::vector<int>& query_labels);
+
+// Neighbour lists as bytes, for exchange between processes.
+std::string neighbors_to_bytes(const KnnNeighbors& nb);
+KnnNeighbors neighbors_from_bytes(const std::string& bytes, std::size_t n_queries, int k);
 
 // Plain double-precision reference implementation (explicit loops, full sort)
 // that the streaming path is tested against.

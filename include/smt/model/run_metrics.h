@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,6 +14,9 @@ class RunMetrics {
  public:
   void add_seconds(const std::string& stage, double seconds);
   double seconds(const std::string& stage) const;
+  // A distributed run's communication during `stage` (added up per stage):
+  // "communication": {stage: {"seconds", "bytes"}}.
+  void add_communication(const std::string& stage, double seconds, std::uint64_t bytes);
   nlohmann::json& extra() { return extra_; }
   const nlohmann::json& extra() const { return extra_; }
   // {"seconds": {..., "total": t}, "peak_rss_bytes": ..., extra...}

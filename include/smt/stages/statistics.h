@@ -18,6 +18,7 @@ namespace smt {
 
 class SectionWriter;
 class SectionReader;
+class Communicator;
 
 struct OperatorSpec {
   Operator op = Operator::kSecond;
@@ -55,6 +56,11 @@ class SmtStatistics {
   // (diagonal_v false). Implemented in src/stages/sequence_statistics.cpp.
   void add_sequences(const std::vector<const PatchCodes*>& sequences, const Context& ctx);
   void merge(const SmtStatistics& other);
+  // The distributed fit: sums every process's statistics (its shard's
+  // images) into root's, counts included; the other processes' are released.
+  // The additions follow the communicator's fixed tree, so the bits depend
+  // only on the process count. Implemented in statistics_reduce.cpp.
+  void reduce_to_root(const Communicator& comm, int root = 0);
 
   // For checkpoints (model/checkpoint.h): counts, operator and accumulators,
   // L and a dense V as their upper triangles. save() refers to the

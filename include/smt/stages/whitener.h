@@ -24,6 +24,11 @@ class MomentAccumulator {
   std::int64_t count() const { return count_; }
   std::vector<double> mean() const;
   std::vector<double> covariance() const;  // dim x dim, centred, divided by count
+  // The raw sums (sum of x: dim; sum of x x^T: dim x dim, upper triangle).
+  const std::vector<double>& sums() const { return sum_; }
+  const std::vector<double>& outer_sums() const { return outer_; }
+  static MomentAccumulator from_sums(int dim, std::int64_t count, std::vector<double> sum,
+                                     std::vector<double> outer);
 
  private:
   int dim_;
@@ -33,8 +38,11 @@ class MomentAccumulator {
 };
 
 // The moments of every patch of every image of `source`. Images are summed
-// in fixed blocks whose partial moments are merged in block order, so the
-// bits depend on neither the thread count nor the schedule.
+// in fixed blocks of 32 whose partial moments are added exactly (in fixed
+// point, kernels/exact_sum.h), so the bits depend on neither the thread
+// count, the schedule, nor (in a distributed run, ctx.comm: each process sums
+// its shard, whose blocks are whole, and the exact sums are exchanged) the
+// number of processes.
 MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx);
 
 class Whitener {

@@ -1,0 +1,36 @@
+// Sums of doubles that are exact and therefore independent of the order of
+// addition: each value is truncated once to a fixed point of 2^-56 and added
+// as a 128-bit integer. Used where the same bits must come out whatever the
+// thread or process count (the whitening moments), on a few thousand values.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace smt {
+
+__extension__ typedef __int128 ExactInt;  // GCC and clang; __extension__: -Wpedantic
+
+class ExactSum {
+ public:
+  explicit ExactSum(std::size_t n = 0) : acc_(n, 0) {}
+  std::size_t size() const { return acc_.size(); }
+
+  // acc[at + i] += v[i]; |v[i]| must stay below 2^48 (checked), which
+  // leaves room for 2^23 additions of that size.
+  void add(std::size_t at, const std::vector<double>& v);
+  // The sums, rounded to double.
+  std::vector<double> values() const;
+
+  // Raw accumulators for exchange between processes.
+  std::size_t bytes() const { return acc_.size() * sizeof(ExactInt); }
+  std::string to_bytes() const;
+  // acc += the accumulators in `raw` (to_bytes of an ExactSum of the same size).
+  void add_bytes(const std::string& raw);
+
+ private:
+  std::vector<ExactInt> acc_;
+};
+
+}  // namespace smt
