@@ -12,6 +12,15 @@
 
 namespace smt {
 
+namespace {
+
+void record_communication(RunMetrics& metrics, const char* stage, const CommMeter& meter) {
+  const CommStats c = meter.elapsed();
+  if (c.calls > 0) metrics.add_communication(stage, c.seconds, c.bytes);
+}
+
+}  // namespace
+
 SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
                    RunMetrics& metrics, TrainCodes* keep, const FitOptions& options) {
   cfg.validate();
@@ -61,6 +70,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
 
   // 1. Whitening from the moments of every training patch.
   Timer t_white;
+  const CommMeter comm_white(ctx.comm);
   if (resumed.stage >= FitStage::kWhitened) {
     model.whitener = std::move(resumed.whitener);
   } else {
@@ -68,18 +78,21 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     const MomentAccumulator moments = patch_moments(raw, ctx);
     model.whitener = Whitener::fit(moments, cfg.whiten_tol);
     metrics.add_seconds("whitening", t_white.seconds());
+    record_communication(metrics, "whitening", comm_white);
     ctx.log(str_cat("whitening fitted in ", t_white.seconds(), "s"));
     ckpt.save({FitStage::kWhitened, &model.whitener}, ctx);
   }
 
   // 2. Dictionary.
   Timer t_dict;
+  const CommMeter comm_dict(ctx.comm);
   if (resumed.stage >= FitStage::kDictionary) {
     model.dictionary = std::move(resumed.dictionary);
   } else {
     model.dictionary =
         Dictionary::fit(PatchSource(train, ex, &model.whitener, prep, cfg.grayscale), cfg, ctx);
     metrics.add_seconds("dictionary", t_dict.seconds());
+    record_communication(metrics, "dictionary", comm_dict);
     ckpt.save({FitStage::kDictionary, &model.whitener, &model.dictionary}, ctx);
   }
 
@@ -201,11 +214,13 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   if (ctx.distributed()) {
     // The shards' sums meet on the first process, which solves.
     Timer t_reduce;
+    const CommMeter comm_stats(ctx.comm);
     stats.reduce_to_root(*ctx.comm);
     double active = static_cast<double>(active_entries);  // exact below 2^53
     ctx.comm->reduce_sum(&active, 1, 0);
     active_entries = static_cast<std::int64_t>(active);
     stats_seconds += t_reduce.seconds();
+    record_communication(metrics, "statistics", comm_stats);
   }
   metrics.add_seconds("statistics", stats_seconds);
   const std::int64_t n_patches = static_cast<std::int64_t>(n_aug_all) * ex.num_patches();
@@ -220,6 +235,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
 
   // 4. Eigenproblem: solved once (on the first process of a distributed
   // run, which then sends the model to the others).
+  const CommMeter comm_solve(ctx.comm);
   if (ctx.distributed() && !ctx.comm->is_root()) {
     Timer t_wait;
     std::string bytes;
@@ -228,6 +244,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     SmtModel received = SmtModel::load(in, "the model sent by process 0");
     received.config = cfg;  // the thread count, which the file leaves out
     metrics.add_seconds("solve", t_wait.seconds());
+    record_communication(metrics, "solve", comm_solve);
     x["fit"] = received.fit_report;
     return received;
   }
@@ -257,6 +274,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     model.save(out);
     std::string bytes = out.str();
     ctx.comm->broadcast(bytes, 0);
+    record_communication(metrics, "solve", comm_solve);
   }
   metrics.add_seconds("solve", t_solve.seconds());
   FitProgress fitted;

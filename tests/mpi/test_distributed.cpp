@@ -71,7 +71,7 @@ Data mnist_or_blobs(std::size_t n_train, std::size_t n_test) {
   c.whiten_tol = 1.0;
   c.dict_size = 128;
   c.dict_threshold = 0.9;
-  c.neighborhood = 3;
+  c.neighborhood = -1;
   c.embed_dim = 24;
   c.pool_window = 4;
   c.pool_stride = 2;
@@ -180,7 +180,7 @@ TEST(Distributed, WhiteningAndDictionariesEqualOneProcess) {
 }
 
 TEST(Distributed, StatisticsEigenvaluesAndPredictionsEqualOneProcess) {
-  Data d = mnist_or_blobs(200, 120);
+  Data d = mnist_or_blobs(300, 200);
   const smt::ImageSet train_part = shard_of(d.train), test_part = shard_of(d.test);
   for (const bool flip : {false, true}) {
     SCOPED_TRACE(d.name + (flip ? " with flips" : ""));
