@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds smt and runs the test suite: a Release build in build/ (C++ tests,
-# the Python package's pytest suite, the library consumer), then (unless
-# SMT_SKIP_SANITIZE=1) an AddressSanitizer + UBSan build in build-asan/, then
+# the distributed mode under mpirun -np 2 and 3, the Python package's pytest
+# suite, the library consumer), then (unless SMT_SKIP_SANITIZE=1) an
+# AddressSanitizer + UBSan build without MPI in build-asan/, then
 # (unless SMT_SKIP_FUZZ=1) a short libFuzzer run of every reader
 # (scripts/fuzz.sh, build-fuzz/; SMT_FUZZ_SECONDS per harness, default 30).
 # Exits non-zero on the first failing build or test run.
@@ -33,8 +34,10 @@ else
   say "AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/"
   # Without the Python module: it would need the sanitizer runtime preloaded
   # into the interpreter; the Release build tests it.
+  # Also without MPI: this build checks that smt works (and says so) without
+  # the distributed mode; the Release build runs the MPI tests.
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSMT_SANITIZE=ON \
-    -DSMT_BUILD_TESTS=ON -DSMT_BUILD_PYTHON=OFF
+    -DSMT_BUILD_TESTS=ON -DSMT_BUILD_PYTHON=OFF -DSMT_MPI=OFF
   cmake --build build-asan
   export ASAN_OPTIONS=detect_leaks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

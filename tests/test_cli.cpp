@@ -326,6 +326,25 @@ json read_json(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Bad input: data
 
+// A build without MPI says so, and refuses to be one of several processes an
+// MPI launcher started (rather than run the whole job N times); a build with
+// MPI says that instead (its distributed runs are tested under mpirun).
+TEST(Cli, BuildSaysWhetherItHasTheDistributedMode) {
+  TempDir tmp;
+  const RunResult version = run_smt(tmp, {"--version"});
+  ASSERT_EQ(version.exit_code, 0) << version.err;
+  if (version.out.find("without MPI") == std::string::npos) {
+    EXPECT_NE(version.out.find("distributed mode: MPI"), std::string::npos) << version.out;
+    return;
+  }
+  ASSERT_EQ(setenv("OMPI_COMM_WORLD_SIZE", "2", 1), 0);
+  const RunResult r = run_smt(tmp, {"run", "--data", tmp.data()});
+  unsetenv("OMPI_COMM_WORLD_SIZE");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("built without MPI"), std::string::npos) << r.err;
+  EXPECT_TRUE(tmp.out_entries().empty());
+}
+
 TEST(Cli, MissingDataDirIsReported) {
   TempDir tmp;
   const std::string missing = tmp.file("no-such-dir");

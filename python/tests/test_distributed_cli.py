@@ -76,35 +76,63 @@ def test_distributed_model_is_usable_by_one_process(smt_binary, mnist_dir, tmp_p
     assert dist.read_bytes() == (tmp_path / "one.npy").read_bytes()
 
 
-def test_corrupt_file_in_one_shard_ends_every_process(smt_binary, tmp_path, mpi):
-    import zlib
+def write_png(path, value):
+    """A 12 x 12 grey PNG, written by hand (no imaging library needed)."""
     import struct
+    import zlib
 
-    def png(path, value):
-        raw = b"".join(b"\x00" + bytes([value] * 12) for _ in range(12))
-        def chunk(kind, data):
-            c = kind + data
-            return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c))
-        path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 12, 12, 8, 0, 0, 0, 0))
-                         + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    raw = b"".join(b"\x00" + bytes([(value + 7 * x) % 256 for x in range(12)]) for _ in range(12))
 
-    root = tmp_path / "folder"
-    for split, n in [("train", 40), ("test", 10)]:
+    def chunk(kind, data):
+        c = kind + data
+        return struct.pack(">I", len(data)) + c + struct.pack(">I", zlib.crc32(c))
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", 12, 12, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def write_folder(root, n_train, n_test):
+    for split, n in [("train", n_train), ("test", n_test)]:
         for c in ["a", "b"]:
             d = root / split / c
             d.mkdir(parents=True)
             for i in range(n):
-                png(d / f"{i:03d}.png", (i * 37 + (c == "b") * 90) % 256)
+                write_png(d / f"{i:03d}.png", (i * 37 + (c == "b") * 90) % 256)
+
+
+TINY = ["--dict-size", "16", "--patch-size", "4", "--embed-dim", "4", "--knn-k", "3",
+        "--dict-threshold", "0.95", "--threads", "1"]
+
+
+def test_more_processes_than_image_blocks(smt_binary, tmp_path, mpi):
+    # 40 training images are two 32-image blocks: processes 2..4 of 5 own no
+    # training image and some own no test image; the result is one process's.
+    root = tmp_path / "folder"
+    write_folder(root, 20, 5)
+    one = run_metrics([smt_binary, "run", "--data", str(root), *TINY, "-q"], tmp_path / "1.json")
+    many = run_metrics(mpi + ["-np", "5", smt_binary, "run", "--data", str(root), *TINY, "-q"],
+                       tmp_path / "5.json")
+    assert many["top1"] == one["top1"] and many["top5"] == one["top5"]
+
+
+def test_corrupt_file_in_one_shard_ends_every_process(smt_binary, tmp_path, mpi):
+    import time
+
+    root = tmp_path / "folder"
+    write_folder(root, 40, 10)
     # Load order is class by class, names sorted: class b's last images are in
     # the last process's shard (80 images: 32, 32, 16 for three processes).
     bad = root / "train" / "b" / "039.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     out = tmp_path / "out"
     out.mkdir()
-    child = subprocess.run(mpi + ["-np", "3", smt_binary, "fit", "--data", str(root),
-                                  "--dict-size", "16", "--patch-size", "4", "--embed-dim", "4",
-                                  "--threads", "1", "--model", str(out / "m.smtm")],
-                           capture_output=True, text=True, timeout=120)
+    start = time.monotonic()
+    # The timeout only guards against a hang; the seconds are printed.
+    child = subprocess.run(mpi + ["-np", "3", smt_binary, "fit", "--data", str(root), *TINY,
+                                  "--model", str(out / "m.smtm")],
+                           capture_output=True, text=True, timeout=300)
+    print(f"every process ended {time.monotonic() - start:.2f} s after the start")
     assert child.returncode != 0
     assert "039.png" in child.stderr, child.stderr
     assert "process 2 of 3" in child.stderr, child.stderr

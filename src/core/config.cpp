@@ -45,6 +45,10 @@ ParamTable<Config> make_table() {
   t.integer("validation", &Config::validation, 0, 1e9, kRun,
             "hold out N training images (seeded, class-balanced) and evaluate on them instead of "
             "the test split: for choosing settings without touching the test set; 0 = off");
+  t.integer("resize", &Config::resize, 0, 65536, kRun,
+            "image folders only: scale every image's shorter side to S pixels with the "
+            "antialiased bilinear (triangle) filter, then crop the centre S x S, so that images of "
+            "different sizes form one set; 0 = off (all images must share one size)");
   // Patches
   t.boolean("grayscale", &Config::grayscale, kModel,
             "convert colour images to luma (BT.601) before extracting patches");

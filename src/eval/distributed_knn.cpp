@@ -77,9 +77,19 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
                             "embedding test images");
   std::vector<float> queries = allgather_concat(comm, mine, n_test * fdim, "test feature");
   std::vector<float>().swap(mine);
-  const std::vector<int> test_labels =
-      test.labels.empty() ? std::vector<int>()
-                          : allgather_concat(comm, test.labels, n_test, "test label");
+  // Every process takes part (an empty shard has no labels either); an
+  // unlabelled evaluation set has none anywhere.
+  std::vector<int> test_labels;
+  {
+    const std::vector<std::string> parts = comm.allgather(to_bytes(test.labels));
+    for (const std::string& p : parts) {
+      const std::size_t at = test_labels.size();
+      test_labels.resize(at + p.size() / sizeof(int));
+      std::memcpy(test_labels.data() + at, p.data(), p.size());
+    }
+    SMT_CHECK(test_labels.empty() || test_labels.size() == n_test, "the processes hold ",
+              test_labels.size(), " test labels for ", n_test, " test images");
+  }
   metrics.add_seconds("embed_test", t_test.seconds());
   const CommStats c_test = comm_test.elapsed();
   metrics.add_communication("embed_test", c_test.seconds, c_test.bytes);

@@ -20,6 +20,7 @@ constexpr const char* kCifar100Hint =
     "download https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz and unpack it";
 
 constexpr std::size_t kPlane = kCifarSide * kCifarSide;
+constexpr std::size_t kReadRecords = 1024;  // records per read: ~3 MB
 
 // One label byte of a record and its range.
 struct LabelByte {
@@ -63,17 +64,25 @@ std::size_t checked_size(const std::string& path, const RecordFormat& f) {
   return static_cast<std::size_t>(size);
 }
 
-// Validates the records in `data` (check_record_bytes first) and stores them
-// from image `first` of `set` on, converting planes to channel-last.
+// Throws naming the file unless every label byte of record r is in range.
+void check_labels(const std::uint8_t* rec, std::size_t r, const std::string& name,
+                  const RecordFormat& f) {
+  for (const LabelByte& lb : f.labels) {
+    SMT_CHECK(rec[lb.offset] < lb.num_classes, f.name, " file '", name, "': record ", r, " has ",
+              lb.kind, " ", int{rec[lb.offset]}, ", expected 0..", lb.num_classes - 1,
+              "; the file is corrupt or not a ", f.name, " binary file; ", f.hint);
+  }
+}
+
+// Validates the whole records in `data` (records first_record.. of file
+// `name`) and stores them from image `first` of `set` on, converting planes
+// to channel-last.
 void store_records(const std::uint8_t* data, std::size_t size, const std::string& name,
-                   const RecordFormat& f, ImageSet& set, std::size_t first) {
+                   const RecordFormat& f, ImageSet& set, std::size_t first,
+                   std::size_t first_record = 0) {
   for (std::size_t r = 0, n = first; r < size / f.record; ++r, ++n) {
     const std::uint8_t* rec = data + r * f.record;
-    for (const LabelByte& lb : f.labels) {
-      SMT_CHECK(rec[lb.offset] < lb.num_classes, f.name, " file '", name, "': record ", r,
-                " has ", lb.kind, " ", int{rec[lb.offset]}, ", expected 0..", lb.num_classes - 1,
-                "; the file is corrupt or not a ", f.name, " binary file; ", f.hint);
-    }
+    check_labels(rec, first_record + r, name, f);
     set.labels[n] = rec[f.labels[f.used].offset];
     // Planes (channel, row, column) -> channel-last (row, column, channel).
     const std::uint8_t* planes = rec + (f.record - kCifarPixelBytes);
@@ -84,6 +93,28 @@ void store_records(const std::uint8_t* data, std::size_t size, const std::string
       dst[3 * i + 2] = planes[2 * kPlane + i];
     }
   }
+}
+
+std::ifstream open_records(const std::string& path, const RecordFormat& f) {
+  std::ifstream in(path, std::ios::binary);
+  SMT_CHECK(in.is_open(), "cannot open ", f.name, " file '", path, "': ", std::strerror(errno));
+  return in;
+}
+
+// Reads `bytes` bytes at `offset` of an open record file.
+void read_at(std::ifstream& in, std::size_t offset, std::uint8_t* dst, std::size_t bytes,
+             const std::string& path, const RecordFormat& f) {
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(reinterpret_cast<char*>(dst), static_cast<std::streamsize>(bytes));
+  SMT_CHECK(in && static_cast<std::size_t>(in.gcount()) == bytes, "I/O error while reading ",
+            f.name, " file '", path, "' (expected ", bytes, " bytes at offset ", offset, ", read ",
+            in.gcount(), ")");
+}
+
+std::string files_source(const std::vector<std::string>& paths) {
+  return paths.size() == 1
+             ? paths[0]
+             : str_cat(paths.front(), " .. ", paths.back(), " (", paths.size(), " files)");
 }
 
 // An empty set of `count` CIFAR images in format f.
@@ -98,35 +129,70 @@ ImageSet allocate_set(std::size_t count, const RecordFormat& f) {
   return set;
 }
 
-// Reads the records of all `paths`, in order, into one set.
-ImageSet read_records(const std::vector<std::string>& paths, const RecordFormat& f) {
+// Reads the records at `indices` (ascending, into the concatenation of
+// `paths`; nullptr: all) into one set, seeking past the others. Consecutive
+// records of one file are read together, kReadRecords at most at a time.
+ImageSet read_records(const std::vector<std::string>& paths, const RecordFormat& f,
+                      const std::vector<std::size_t>* indices) {
   SMT_CHECK(!paths.empty(), "no ", f.name, " files given");
-  std::vector<std::size_t> sizes;
+  std::vector<std::size_t> counts;
   std::size_t total = 0;
   for (const auto& p : paths) {
-    sizes.push_back(checked_size(p, f));
-    total += sizes.back() / f.record;
+    counts.push_back(checked_size(p, f) / f.record);
+    total += counts.back();
   }
+  const std::string source = files_source(paths);
+  if (indices) check_image_indices(*indices, total, source);
+  const std::size_t chosen = indices ? indices->size() : total;
+  auto record = [&](std::size_t j) { return indices ? (*indices)[j] : j; };
 
-  ImageSet set = allocate_set(total, f);
+  ImageSet set = allocate_set(chosen, f);
   std::vector<std::uint8_t> buf;
-  std::size_t n = 0;  // images stored so far
-  for (std::size_t k = 0; k < paths.size(); ++k) {
-    const std::string& path = paths[k];
-    buf.resize(sizes[k]);
-    std::ifstream in(path, std::ios::binary);
-    SMT_CHECK(in.is_open(), "cannot open ", f.name, " file '", path, "': ", std::strerror(errno));
-    in.read(reinterpret_cast<char*>(buf.data()), static_cast<std::streamsize>(buf.size()));
-    SMT_CHECK(static_cast<std::size_t>(in.gcount()) == buf.size(), "I/O error while reading ",
-              f.name, " file '", path, "' (expected ", buf.size(), " bytes, read ", in.gcount(),
-              ")");
-    store_records(buf.data(), buf.size(), path, f, set, n);
-    n += sizes[k] / f.record;
+  std::size_t k = 0, base = 0;  // the file of the current record, and its first record
+  std::ifstream in;
+  std::size_t open = paths.size();  // the file `in` reads
+  for (std::size_t j = 0; j < chosen;) {
+    const std::size_t first = record(j);
+    while (first >= base + counts[k]) base += counts[k++];
+    std::size_t run = 1;
+    while (j + run < chosen && run < kReadRecords && record(j + run) == first + run &&
+           first + run < base + counts[k])
+      ++run;
+    if (open != k) {
+      in = open_records(paths[k], f);
+      open = k;
+    }
+    buf.resize(run * f.record);
+    read_at(in, (first - base) * f.record, buf.data(), buf.size(), paths[k], f);
+    store_records(buf.data(), buf.size(), paths[k], f, set, j, first - base);
+    j += run;
   }
-  set.source = paths.size() == 1
-                   ? paths[0]
-                   : str_cat(paths.front(), " .. ", paths.back(), " (", paths.size(), " files)");
+  set.source = source;
   return set;
+}
+
+// The labels of every record of `paths`, each label byte validated. The
+// records are read in pieces and only their label bytes kept: records are
+// smaller than a page, so seeking to each label would read the same pages,
+// in a syscall per record.
+std::vector<int> read_labels(const std::vector<std::string>& paths, const RecordFormat& f) {
+  std::vector<int> labels;
+  std::vector<std::uint8_t> buf;
+  for (const auto& path : paths) {
+    const std::size_t count = checked_size(path, f) / f.record;
+    std::ifstream in = open_records(path, f);
+    for (std::size_t r = 0; r < count; r += kReadRecords) {
+      const std::size_t n = std::min(kReadRecords, count - r);
+      buf.resize(n * f.record);
+      read_at(in, r * f.record, buf.data(), buf.size(), path, f);
+      for (std::size_t k = 0; k < n; ++k) {
+        const std::uint8_t* rec = buf.data() + k * f.record;
+        check_labels(rec, r + k, path, f);
+        labels.push_back(rec[f.labels[f.used].offset]);
+      }
+    }
+  }
+  return labels;
 }
 
 // The records of one file held in memory.
@@ -178,11 +244,21 @@ std::vector<std::string> optional_names(const std::string& dir, const char* file
 }  // namespace
 
 ImageSet read_cifar10_batches(const std::vector<std::string>& paths) {
-  return read_records(paths, cifar10_format());
+  return read_records(paths, cifar10_format(), nullptr);
 }
 
 ImageSet read_cifar100_file(const std::string& path, bool coarse) {
-  return read_records({path}, cifar100_format(coarse));
+  return read_records({path}, cifar100_format(coarse), nullptr);
+}
+
+ImageSet read_cifar10_batches(const std::vector<std::string>& paths,
+                              const std::vector<std::size_t>& indices) {
+  return read_records(paths, cifar10_format(), &indices);
+}
+
+ImageSet read_cifar100_file(const std::string& path, bool coarse,
+                            const std::vector<std::size_t>& indices) {
+  return read_records({path}, cifar100_format(coarse), &indices);
 }
 
 ImageSet read_cifar10_bytes(const std::uint8_t* data, std::size_t size, const std::string& name) {
@@ -204,7 +280,7 @@ std::string find_cifar100_dir(const std::string& dir) {
   return find_dir(dir, "cifar-100-binary", {"train.bin", "test.bin"});
 }
 
-ImageSet load_cifar10(const std::string& dir, bool train) {
+SplitListing list_cifar10(const std::string& dir, bool train) {
   const std::string d = find_cifar10_dir(dir);
   SMT_CHECK(!d.empty(),
             "no CIFAR-10 batches (data_batch_1.bin .. data_batch_5.bin, test_batch.bin) in '", dir,
@@ -220,21 +296,47 @@ ImageSet load_cifar10(const std::string& dir, bool train) {
     SMT_THROW("CIFAR-10 ", train ? "training" : "test", " split incomplete in '", d, "': missing ",
               list, "; ", kCifar10Hint);
   }
-  ImageSet set = read_cifar10_batches(paths);
-  set.class_names = optional_names(d, "batches.meta.txt", 10);
-  return set;
+  SplitListing l;
+  l.format = DatasetFormat::kCifar10;
+  l.labels = read_labels(paths, cifar10_format());
+  l.num_classes = 10;
+  l.class_names = optional_names(d, "batches.meta.txt", 10);
+  l.source = files_source(paths);
+  l.files = std::move(paths);
+  return l;
 }
 
-ImageSet load_cifar100(const std::string& dir, bool train, bool coarse) {
+SplitListing list_cifar100(const std::string& dir, bool train, bool coarse) {
   const std::string d = find_cifar100_dir(dir);
   SMT_CHECK(!d.empty(), "no CIFAR-100 files (train.bin, test.bin) in '", dir,
             "' or its cifar-100-binary/ subdirectory; ", kCifar100Hint);
   const fs::path p = fs::path(d) / (train ? "train.bin" : "test.bin");
   SMT_CHECK(is_file(p), "CIFAR-100 ", train ? "training" : "test", " split missing: no '",
             p.string(), "'; ", kCifar100Hint);
-  ImageSet set = read_cifar100_file(p.string(), coarse);
-  set.class_names = coarse ? optional_names(d, "coarse_label_names.txt", 20)
-                           : optional_names(d, "fine_label_names.txt", 100);
+  const RecordFormat f = cifar100_format(coarse);
+  SplitListing l;
+  l.format = DatasetFormat::kCifar100;
+  l.files = {p.string()};
+  l.cifar100_coarse = coarse;
+  l.labels = read_labels(l.files, f);
+  l.num_classes = f.labels[f.used].num_classes;
+  l.class_names = coarse ? optional_names(d, "coarse_label_names.txt", 20)
+                         : optional_names(d, "fine_label_names.txt", 100);
+  l.source = p.string();
+  return l;
+}
+
+ImageSet load_cifar10(const std::string& dir, bool train) {
+  const SplitListing l = list_cifar10(dir, train);
+  ImageSet set = read_cifar10_batches(l.files);
+  set.class_names = l.class_names;
+  return set;
+}
+
+ImageSet load_cifar100(const std::string& dir, bool train, bool coarse) {
+  const SplitListing l = list_cifar100(dir, train, coarse);
+  ImageSet set = read_cifar100_file(l.files[0], coarse);
+  set.class_names = l.class_names;
   return set;
 }
 

@@ -9,25 +9,19 @@
 #include "smt/io/cifar_reader.h"
 #include "smt/io/idx_reader.h"
 #include "smt/io/image_folder.h"
+#include "smt/io/split_selection.h"
 #include "smt/io/subset.h"
 
 namespace smt {
-ImageSet load_split(const std::string& dir, bool train, const LoadOptions& options) {
+
+SplitListing list_split(const std::string& dir, bool train, const LoadOptions& options) {
   namespace fs = std::filesystem;
   SMT_CHECK(fs::is_directory(dir), "data directory '", dir,
             "' does not exist; pass --data DIR (or set SMT_DATA_DIR and run scripts/get-data.sh)");
-  // Binary formats are read whole (cheap) and cut; image folders decode only
-  // the chosen files.
-  auto limited = [&](ImageSet set) {
-    apply_limit(set, options.limit, options.limit_seed);
-    return set;
-  };
-  if (const std::string d = find_mnist_dir(dir); !d.empty()) return limited(load_mnist(d, train));
-  if (!find_cifar10_dir(dir).empty()) return limited(load_cifar10(dir, train));
-  if (!find_cifar100_dir(dir).empty())
-    return limited(load_cifar100(dir, train, options.cifar100_coarse));
-  if (looks_like_image_folder(dir))
-    return load_image_folder(dir, train, options.limit, options.limit_seed);
+  if (const std::string d = find_mnist_dir(dir); !d.empty()) return list_mnist(d, train);
+  if (!find_cifar10_dir(dir).empty()) return list_cifar10(dir, train);
+  if (!find_cifar100_dir(dir).empty()) return list_cifar100(dir, train, options.cifar100_coarse);
+  if (looks_like_image_folder(dir)) return list_image_folder(dir, train);
   SMT_THROW("no dataset found in '", dir,
             "': expected MNIST IDX files (train-images-idx3-ubyte[.gz], "
             "train-labels-idx1-ubyte[.gz], t10k-...) there or in its mnist/ subdirectory; or "
@@ -35,6 +29,49 @@ ImageSet load_split(const std::string& dir, bool train, const LoadOptions& optio
             "or in its cifar-10-batches-bin/ subdirectory; or CIFAR-100 binary files (train.bin, "
             "test.bin) there or in its cifar-100-binary/ subdirectory; or an image folder "
             "(train/<class>/*.jpg|.jpeg|.png and test/<class>/...)");
+}
+
+ImageSet load_split_images(const SplitListing& split, const std::vector<std::size_t>& indices,
+                           const LoadOptions& options) {
+  SMT_CHECK(options.resize == 0 || split.format == DatasetFormat::kImageFolder, param("resize"),
+            " ", options.resize,
+            " applies only to image folders, whose images may differ in size; ", split.source,
+            " is ", format_name(split.format), " data, whose images all have one size: leave ",
+            param("resize"), " at 0");
+  ImageSet set;
+  switch (split.format) {
+    case DatasetFormat::kMnist:
+      set = read_idx(split.files.at(0), split.files.at(1), indices);
+      break;
+    case DatasetFormat::kCifar10:
+      set = read_cifar10_batches(split.files, indices);
+      break;
+    case DatasetFormat::kCifar100:
+      set = read_cifar100_file(split.files.at(0), split.cifar100_coarse, indices);
+      break;
+    case DatasetFormat::kImageFolder:
+      set = read_image_folder(split, indices, options.resize);
+      break;
+  }
+  set.num_classes = split.num_classes;
+  set.class_names = split.class_names;
+  set.source = split.source;
+  return set;
+}
+
+ImageSet load_split_images(const std::string& dir, bool train, const LoadOptions& options,
+                           const std::vector<std::size_t>& indices) {
+  return load_split_images(list_split(dir, train, options), indices, options);
+}
+
+ImageSet load_split(const std::string& dir, bool train, const LoadOptions& options) {
+  // The subset is chosen from the labels, so only its images are read.
+  const SplitListing split = list_split(dir, train, options);
+  SplitSelection chosen = select_all(split);
+  limit_selection(chosen, split, options.limit, options.limit_seed);
+  ImageSet set = load_split_images(split, chosen.indices, options);
+  set.source = chosen.source;
+  return set;
 }
 
 ImageSet load_split(const std::string& dir, bool train) {
@@ -89,7 +126,7 @@ std::vector<char> hold_out_choice(const std::vector<int>& labels, int num_classe
 
 ImageSet hold_out(ImageSet& set, std::size_t n, std::uint64_t seed) {
   ImageSet held = extract(set, hold_out_choice(set.labels, set.num_classes, n, seed, set.source));
-  held.source += str_cat(" (", held.size(), " images held out with seed ", seed, ")");
+  held.source += hold_out_note(held.size(), seed);
   return held;
 }
 

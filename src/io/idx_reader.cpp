@@ -80,6 +80,26 @@ class ByteSource {
     return end < here ? SIZE_MAX : static_cast<std::size_t>(end - here);
   }
 
+  // Passes over up to n bytes (fewer only at the end of the data): an
+  // uncompressed file seeks, gzip content has to be inflated through.
+  std::size_t skip(std::size_t n) {
+    if (const std::size_t left = raw_remaining(); left != SIZE_MAX) {
+      const std::size_t k = std::min(n, left);
+      file_.seekg(static_cast<std::streamoff>(k), std::ios::cur);
+      SMT_CHECK(!file_.fail(), "I/O error while seeking in IDX file '", path_, "'");
+      return k;
+    }
+    std::array<std::uint8_t, 1 << 16> scratch{};
+    std::size_t done = 0;
+    while (done < n) {
+      const std::size_t want = std::min(n - done, scratch.size());
+      const std::size_t got = read(scratch.data(), want);
+      done += got;
+      if (got < want) break;
+    }
+    return done;
+  }
+
   // Reads up to n bytes into dst; fewer only at the end of the data.
   std::size_t read(std::uint8_t* dst, std::size_t n) {
     std::size_t done = 0;
@@ -194,9 +214,14 @@ IdxHeader read_header(ByteSource& src, const std::string& path, bool images) {
   return out;
 }
 
-// Reads exactly `expected` bytes of payload, then checks nothing follows.
-std::vector<std::uint8_t> read_payload(ByteSource& src, const std::string& path,
-                                       std::size_t expected, const char* what) {
+// Reads the payload of `count` records of `record_bytes` each and returns
+// the records at `indices` (ascending; nullptr: all), then checks that
+// nothing follows. The whole payload is checked whichever records are kept,
+// so every caller sees the same errors; the others are passed over (skip).
+std::vector<std::uint8_t> read_records(ByteSource& src, const std::string& path, std::size_t count,
+                                       std::size_t record_bytes,
+                                       const std::vector<std::size_t>* indices, const char* what) {
+  const std::size_t expected = count * record_bytes;
   // An uncompressed file's length is known: check it before allocating, so a
   // header announcing billions of images fails at once.
   const std::size_t available = src.raw_remaining();
@@ -205,21 +230,46 @@ std::vector<std::uint8_t> read_payload(ByteSource& src, const std::string& path,
               ", found ", available, "; ", kFixHint);
   }
   std::vector<std::uint8_t> data;
+  if (available != SIZE_MAX) data.reserve((indices ? indices->size() : count) * record_bytes);
   // Compressed data: grow in chunks so a header that lies about the size
   // cannot force a huge allocation before the truncation is detected.
   constexpr std::size_t kChunk = std::size_t{1} << 22;
-  if (available != SIZE_MAX) data.reserve(expected);
-  std::size_t got = 0;
-  while (got < expected) {
-    const std::size_t want = std::min(kChunk, expected - got);
-    data.resize(got + want);
-    const std::size_t n = src.read(data.data() + got, want);
-    got += n;
-    if (n < want) break;
+  std::size_t consumed = 0;  // payload bytes read or passed over
+  auto check_complete = [&](bool complete) {
+    SMT_CHECK(complete, "IDX file '", path, "' is truncated: expected ", expected, " bytes of ",
+              what, ", found ", consumed, "; ", kFixHint);
+  };
+  // Passes over the payload up to the start of record r.
+  auto pass_to = [&](std::size_t r) {
+    const std::size_t want = r * record_bytes - consumed;
+    const std::size_t n = src.skip(want);
+    consumed += n;
+    check_complete(n == want);
+  };
+  // Reads the payload up to the start of record r into data.
+  auto keep_to = [&](std::size_t r) {
+    while (consumed < r * record_bytes) {
+      const std::size_t want = std::min(kChunk, r * record_bytes - consumed);
+      const std::size_t have = data.size();
+      data.resize(have + want);
+      const std::size_t n = src.read(data.data() + have, want);
+      consumed += n;
+      if (n < want) data.resize(have + n);
+      check_complete(n == want);
+    }
+  };
+  if (indices == nullptr) {
+    keep_to(count);
+  } else {
+    for (std::size_t k = 0; k < indices->size();) {
+      std::size_t end = k + 1;  // a run of consecutive records: one read
+      while (end < indices->size() && (*indices)[end] == (*indices)[end - 1] + 1) ++end;
+      pass_to((*indices)[k]);
+      keep_to((*indices)[end - 1] + 1);
+      k = end;
+    }
+    pass_to(count);
   }
-  data.resize(got);
-  SMT_CHECK(got == expected, "IDX file '", path, "' is truncated: expected ", expected,
-            " bytes of ", what, ", found ", got, "; ", kFixHint);
 
   std::size_t trailing = 0;
   std::array<std::uint8_t, 4096> scratch{};
@@ -268,6 +318,58 @@ std::ifstream open_idx(const std::string& path) {
   return in;
 }
 
+struct MnistFiles {
+  std::string images, labels;
+};
+
+// The split's image and label files in `dir`, with messages naming the names looked for.
+MnistFiles find_mnist_files(const std::string& dir, bool train) {
+  std::error_code ec;
+  SMT_CHECK(fs::is_directory(dir, ec), "MNIST directory '", dir,
+            "' does not exist; run scripts/get-data.sh or set SMT_DATA_DIR");
+  const auto image_names = candidate_names(train, /*images=*/true);
+  const auto label_names = candidate_names(train, /*images=*/false);
+  MnistFiles f{find_file(dir, image_names), find_file(dir, label_names)};
+  const char* split = train ? "training" : "test";
+  SMT_CHECK(!f.images.empty(), "no MNIST ", split, " images in '", dir, "': expected one of ",
+            join(image_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
+  SMT_CHECK(!f.labels.empty(), "no MNIST ", split, " labels in '", dir, "': expected one of ",
+            join(label_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
+  return f;
+}
+
+// read_idx with the images at `indices` (nullptr: all).
+ImageSet read_idx_images(std::istream& images, const std::string& images_path, std::istream& labels,
+                         const std::string& labels_path, const std::vector<std::size_t>* indices) {
+  ByteSource image_src(images, images_path);
+  ByteSource label_src(labels, labels_path);
+  // Both headers first: a mismatched pair fails before reading ~50 MB.
+  const IdxHeader ih = read_header(image_src, images_path, /*images=*/true);
+  const IdxHeader lh = read_header(label_src, labels_path, /*images=*/false);
+  SMT_CHECK(ih.count == lh.count, "image file '", images_path, "' holds ", ih.count,
+            " images but label file '", labels_path, "' holds ", lh.count,
+            " labels; pass the image and label files of the same split");
+  if (indices) check_image_indices(*indices, ih.count, "'" + images_path + "'");
+
+  ImageSet set;
+  set.height = static_cast<int>(ih.rows);
+  set.width = static_cast<int>(ih.cols);
+  set.channels = 1;
+  set.source = images_path;
+  set.pixels = read_records(image_src, images_path, ih.count, std::size_t{ih.rows} * ih.cols,
+                            indices, "pixel data");
+  const std::vector<std::uint8_t> raw_labels =
+      read_records(label_src, labels_path, lh.count, 1, nullptr, "label data");
+  if (indices) {
+    for (std::size_t i : *indices) set.labels.push_back(raw_labels[i]);
+  } else {
+    set.labels.assign(raw_labels.begin(), raw_labels.end());
+  }
+  // From all labels, so that a subset has the split's class count.
+  set.num_classes = *std::max_element(raw_labels.begin(), raw_labels.end()) + 1;
+  return set;
+}
+
 }  // namespace
 
 ImageSet read_idx(const std::string& images_path, const std::string& labels_path) {
@@ -278,43 +380,44 @@ ImageSet read_idx(const std::string& images_path, const std::string& labels_path
 
 ImageSet read_idx(std::istream& images, const std::string& images_path, std::istream& labels,
                   const std::string& labels_path) {
-  ByteSource image_src(images, images_path);
-  ByteSource label_src(labels, labels_path);
-  // Both headers first: a mismatched pair fails before reading ~50 MB.
-  const IdxHeader ih = read_header(image_src, images_path, /*images=*/true);
-  const IdxHeader lh = read_header(label_src, labels_path, /*images=*/false);
-  SMT_CHECK(ih.count == lh.count, "image file '", images_path, "' holds ", ih.count,
-            " images but label file '", labels_path, "' holds ", lh.count,
-            " labels; pass the image and label files of the same split");
+  return read_idx_images(images, images_path, labels, labels_path, nullptr);
+}
 
-  ImageSet set;
-  set.height = static_cast<int>(ih.rows);
-  set.width = static_cast<int>(ih.cols);
-  set.channels = 1;
-  set.source = images_path;
-  const std::size_t pixel_bytes = std::size_t{ih.count} * ih.rows * ih.cols;
-  set.pixels = read_payload(image_src, images_path, pixel_bytes, "pixel data");
-  const std::vector<std::uint8_t> raw_labels =
-      read_payload(label_src, labels_path, lh.count, "label data");
-  set.labels.assign(raw_labels.begin(), raw_labels.end());
-  set.num_classes = *std::max_element(set.labels.begin(), set.labels.end()) + 1;
-  return set;
+ImageSet read_idx(const std::string& images_path, const std::string& labels_path,
+                  const std::vector<std::size_t>& indices) {
+  std::ifstream images = open_idx(images_path);
+  std::ifstream labels = open_idx(labels_path);
+  return read_idx(images, images_path, labels, labels_path, indices);
+}
+
+ImageSet read_idx(std::istream& images, const std::string& images_path, std::istream& labels,
+                  const std::string& labels_path, const std::vector<std::size_t>& indices) {
+  return read_idx_images(images, images_path, labels, labels_path, &indices);
+}
+
+std::vector<int> read_idx_labels(const std::string& labels_path) {
+  std::ifstream in = open_idx(labels_path);
+  ByteSource src(in, labels_path);
+  const IdxHeader h = read_header(src, labels_path, /*images=*/false);
+  const std::vector<std::uint8_t> raw =
+      read_records(src, labels_path, h.count, 1, nullptr, "label data");
+  return std::vector<int>(raw.begin(), raw.end());
 }
 
 ImageSet load_mnist(const std::string& dir, bool train) {
-  std::error_code ec;
-  SMT_CHECK(fs::is_directory(dir, ec), "MNIST directory '", dir,
-            "' does not exist; run scripts/get-data.sh or set SMT_DATA_DIR");
-  const auto image_names = candidate_names(train, /*images=*/true);
-  const auto label_names = candidate_names(train, /*images=*/false);
-  const std::string images = find_file(dir, image_names);
-  const std::string labels = find_file(dir, label_names);
-  const char* split = train ? "training" : "test";
-  SMT_CHECK(!images.empty(), "no MNIST ", split, " images in '", dir, "': expected one of ",
-            join(image_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
-  SMT_CHECK(!labels.empty(), "no MNIST ", split, " labels in '", dir, "': expected one of ",
-            join(label_names), "; run scripts/get-data.sh or set SMT_DATA_DIR");
-  return read_idx(images, labels);
+  const MnistFiles f = find_mnist_files(dir, train);
+  return read_idx(f.images, f.labels);
+}
+
+SplitListing list_mnist(const std::string& dir, bool train) {
+  const MnistFiles f = find_mnist_files(dir, train);
+  SplitListing l;
+  l.format = DatasetFormat::kMnist;
+  l.files = {f.images, f.labels};
+  l.labels = read_idx_labels(f.labels);
+  l.num_classes = *std::max_element(l.labels.begin(), l.labels.end()) + 1;
+  l.source = f.images;
+  return l;
 }
 
 bool looks_like_idx_dir(const std::string& dir) {

@@ -12,7 +12,8 @@
 #include "smt/core/parallel.h"
 #include "smt/io/cifar_reader.h"
 #include "smt/io/image_decode.h"
-#include "smt/io/subset.h"
+#include "smt/io/image_resize.h"
+#include "smt/io/split_selection.h"
 
 namespace smt {
 namespace {
@@ -56,11 +57,21 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
+// Decodes `file` and, with resize > 0, scales and crops it (resize_and_centre_crop).
+DecodedImage decode(const std::string& file, int resize) {
+  DecodedImage img = decode_image_file(file);
+  if (resize > 0) return resize_and_centre_crop(img, resize);
+  return img;
+}
+
 // Decodes `files` (in parallel) into one set; labels[i] belongs to files[i].
-ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int>& labels) {
-  const DecodedImage first = decode_image_file(files[0]);
-  const std::size_t image_bytes = first.pixels.size();
+// No files: an empty set of shape 0x0x0 (nothing was decoded to tell it).
+ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int>& labels,
+                    int resize) {
   ImageSet set;
+  if (files.empty()) return set;
+  const DecodedImage first = decode(files[0], resize);
+  const std::size_t image_bytes = first.pixels.size();
   set.height = first.height;
   set.width = first.width;
   set.channels = first.channels;
@@ -70,14 +81,23 @@ ImageSet decode_all(const std::vector<std::string>& files, const std::vector<int
 
   // The first failing image in file order is reported, whatever the thread count.
   parallel_for(default_threads(), 1, files.size(), Schedule::dynamic(64), [&](std::size_t k) {
-    const DecodedImage img = decode_image_file(files[k]);
+    const DecodedImage img = decode(files[k], resize);
+    if (resize > 0) {
+      SMT_CHECK(img.channels == first.channels, "image '", files[k], "' has ", img.channels,
+                " channel(s) but the first image '", files[0], "' has ", first.channels,
+                "; all images of a dataset must be all grayscale or all colour");
+    }
     SMT_CHECK(
         img.height == first.height && img.width == first.width && img.channels == first.channels,
         "image '", files[k], "' is ", img.height, "x", img.width, "x", img.channels,
         " (height x width x channels) but the first image '", files[0], "' is ", first.height, "x",
         first.width, "x", first.channels,
         "; all images of a dataset must have the same size and be all grayscale or all "
-        "colour");
+        "colour",
+        img.channels == first.channels
+            ? str_cat(" (or set ", param("resize"),
+                      " S to scale every image's shorter side to S and crop the centre S x S)")
+            : std::string());
     std::memcpy(set.pixels.data() + k * image_bytes, img.pixels.data(), image_bytes);
   });
   return set;
@@ -124,8 +144,7 @@ std::vector<std::string> image_folder_classes(const std::string& root) {
   return names;
 }
 
-ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit,
-                           std::uint64_t seed) {
+SplitListing list_image_folder(const std::string& root, bool train) {
   const std::vector<std::string> classes = image_folder_classes(root);
   std::error_code ec;
   const bool from_file = fs::exists(fs::path(root) / "classes.txt", ec);
@@ -159,24 +178,41 @@ ImageSet load_image_folder(const std::string& root, bool train, std::int64_t lim
     }
   }
 
-  std::string source = split.string() + " (image folder)";
-  if (limit > 0 && static_cast<std::size_t>(limit) < files.size()) {
-    const std::vector<char> keep = balanced_choice(labels, static_cast<int>(classes.size()),
-                                                   static_cast<std::size_t>(limit), seed, source);
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!keep[i]) continue;
-      if (kept != i) files[kept] = std::move(files[i]);  // not onto itself: that empties it
-      labels[kept++] = labels[i];
-    }
-    files.resize(kept);
-    labels.resize(kept);
-    source += subset_note(kept, seed);
+  SplitListing l;
+  l.format = DatasetFormat::kImageFolder;
+  l.files = std::move(files);
+  l.labels = std::move(labels);
+  l.num_classes = static_cast<int>(classes.size());
+  l.class_names = classes;
+  l.source = split.string() + " (image folder)";
+  return l;
+}
+
+ImageSet read_image_folder(const SplitListing& split, const std::vector<std::size_t>& indices,
+                           int resize) {
+  SMT_CHECK(split.format == DatasetFormat::kImageFolder, split.source, " is not an image folder");
+  SMT_CHECK(resize >= 0, param("resize"), " ", resize, " must be >= 0 (0: off)");
+  check_image_indices(indices, split.size(), split.source);
+  std::vector<std::string> files;
+  std::vector<int> labels;
+  for (std::size_t i : indices) {
+    files.push_back(split.files[i]);
+    labels.push_back(split.labels[i]);
   }
-  ImageSet set = decode_all(files, labels);
-  set.num_classes = static_cast<int>(classes.size());
-  set.class_names = classes;
-  set.source = std::move(source);
+  ImageSet set = decode_all(files, labels, resize);
+  set.num_classes = split.num_classes;
+  set.class_names = split.class_names;
+  set.source = split.source;
+  return set;
+}
+
+ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit,
+                           std::uint64_t seed, int resize) {
+  const SplitListing split = list_image_folder(root, train);
+  SplitSelection chosen = select_all(split);
+  limit_selection(chosen, split, limit, seed);
+  ImageSet set = read_image_folder(split, chosen.indices, resize);
+  set.source = chosen.source;
   return set;
 }
 

@@ -77,4 +77,8 @@ std::string subset_note(std::size_t n, std::uint64_t seed) {
   return str_cat(" (", n, " images drawn with seed ", seed, ")");
 }
 
+std::string hold_out_note(std::size_t n, std::uint64_t seed) {
+  return str_cat(" (", n, " images held out with seed ", seed, ")");
+}
+
 }  // namespace smt

@@ -1,18 +1,75 @@
 #include "smt/model/data_split.h"
 
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "smt/core/communicator.h"
 #include "smt/core/error.h"
 #include "smt/io/dataset.h"
+#include "smt/io/split_selection.h"
 
 namespace smt {
 
 namespace {
 
-ImageSet load(const std::string& dir, bool train, std::int64_t limit, const Context& ctx) {
-  Timer t;
-  // The subset is chosen while loading, so an image folder decodes only it.
-  ImageSet s = load_split(dir, train, LoadOptions{.limit = limit, .limit_seed = ctx.seed});
-  ctx.log(str_cat("loaded ", s.size(), train ? " training" : " test", " images (", s.height, "x",
-                  s.width, "x", s.channels, ") from ", s.source, " in ", t.seconds(), "s"));
+LoadOptions load_options(const Config& c) {
+  LoadOptions o;
+  o.resize = c.resize;
+  return o;
+}
+
+// Reads this process's part of the chosen images (shard_range over their
+// seeded order) and only that part; `t` runs from the listing on.
+// The processes' shards must hold images of one shape; an empty shard of an
+// image folder (nothing decoded) takes the others'. Collective.
+void agree_on_shape(ImageSet& s, const Communicator& comm, const char* what) {
+  const int mine[3] = {s.height, s.width, s.channels};
+  std::string bytes(sizeof(mine), '\0');
+  std::memcpy(bytes.data(), mine, sizeof(mine));
+  const std::vector<std::string> all = comm.allgather(s.size() > 0 ? bytes : std::string());
+  int shape[3] = {0, 0, 0};
+  int from = -1;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    if (all[r].size() != sizeof(shape)) continue;  // an empty shard
+    int theirs[3];
+    std::memcpy(theirs, all[r].data(), sizeof(theirs));
+    if (from < 0) {
+      std::memcpy(shape, theirs, sizeof(shape));
+      from = static_cast<int>(r);
+      continue;
+    }
+    SMT_CHECK(std::equal(shape, shape + 3, theirs), "the ", what, " images of process ", r, " are ",
+              theirs[0], "x", theirs[1], "x", theirs[2], " but those of process ", from, " are ",
+              shape[0], "x", shape[1], "x", shape[2], "; use --resize S for images of different sizes");
+  }
+  if (s.size() == 0 && from >= 0) {
+    s.height = shape[0];
+    s.width = shape[1];
+    s.channels = shape[2];
+  }
+}
+
+ImageSet load_shard(const SplitListing& split, const SplitSelection& chosen, const ShardSpec& shard,
+                    const Config& c, const Context& ctx, const char* what, const Timer& t) {
+  const auto [first, last] = shard_range(chosen.size(), shard);
+  const auto begin = chosen.indices.begin();
+  const std::vector<std::size_t> mine(begin + static_cast<std::ptrdiff_t>(first),
+                                      begin + static_cast<std::ptrdiff_t>(last));
+  ImageSet s = load_split_images(split, mine, load_options(c));
+  s.source = chosen.source;
+  std::string part;
+  if (shard.size > 1) {  // size 1 stays whole: offset = total = 0
+    s.offset = first;
+    s.total = chosen.size();
+    part = str_cat(" (process ", shard.rank, " of ", shard.size, ": images ", first, "..", last,
+                   " of ", chosen.size(), ")");
+  }
+  if (ctx.distributed()) agree_on_shape(s, *ctx.comm, what);
+  ctx.log(str_cat("loaded ", s.size(), " ", what, " images (", s.height, "x", s.width, "x",
+                  s.channels, ")", part, " from ", s.source, " in ", t.seconds(), "s"));
   return s;
 }
 
@@ -35,21 +92,39 @@ TrainEvalSets split_train_eval(ImageSet all_train, ImageSet test, const Config& 
 }
 
 TrainEvalSets load_train_eval(const std::string& dir, const Config& c, const Context& ctx,
-                              bool need_eval) {
-  // validation draws its held-out images from the whole training split
-  // first, so then the training subset can only be cut afterwards (by
-  // split_train_eval); otherwise it is cut while loading.
-  ImageSet train = load(dir, true, c.validation > 0 ? 0 : c.train_limit, ctx);
-  ImageSet test;
-  if (c.validation == 0 && need_eval) test = load(dir, false, c.test_limit, ctx);
-  TrainEvalSets sets = split_train_eval(std::move(train), std::move(test), c);
-  if (sets.validation)
-    ctx.log(str_cat("validation: evaluating on ", sets.eval.size(), " held-out training images"));
+                              bool need_eval, const ShardSpec& shard) {
+  // The choices of split_train_eval, in its order, on the labels alone.
+  const Timer t;
+  const SplitListing train_split = list_split(dir, true, load_options(c));
+  SplitSelection fit = select_all(train_split);
+  SplitSelection held;
+  if (c.validation > 0) {
+    SMT_CHECK(static_cast<std::size_t>(c.validation) < fit.size(), param("validation"), " ",
+              c.validation, " must be smaller than the ", fit.size(), " training images");
+    held = hold_out_selection(fit, train_split, static_cast<std::size_t>(c.validation), c.seed);
+    limit_selection(held, train_split, c.test_limit, c.seed);
+  }
+  limit_selection(fit, train_split, c.train_limit, c.seed);
+
+  TrainEvalSets sets;
+  sets.train = load_shard(train_split, fit, shard, c, ctx, "training", t);
+  if (c.validation > 0) {
+    sets.eval = load_shard(train_split, held, shard, c, ctx, "held-out training", Timer{});
+    sets.validation = true;
+    ctx.log(str_cat("validation: evaluating on ", held.size(), " held-out training images"));
+  } else if (need_eval) {
+    sets.eval = load_test_split(dir, c, ctx, shard);
+  }
   return sets;
 }
 
-ImageSet load_test_split(const std::string& dir, const Config& c, const Context& ctx) {
-  return load(dir, false, c.test_limit, ctx);
+ImageSet load_test_split(const std::string& dir, const Config& c, const Context& ctx,
+                         const ShardSpec& shard) {
+  const Timer t;
+  const SplitListing split = list_split(dir, false, load_options(c));
+  SplitSelection chosen = select_all(split);
+  limit_selection(chosen, split, c.test_limit, c.seed);
+  return load_shard(split, chosen, shard, c, ctx, "test", t);
 }
 
 std::pair<std::size_t, std::size_t> shard_range(std::size_t n, const ShardSpec& shard) {

@@ -24,7 +24,7 @@ void record_communication(RunMetrics& metrics, const char* stage, const CommMete
 SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
                    RunMetrics& metrics, TrainCodes* keep, const FitOptions& options) {
   cfg.validate();
-  SMT_CHECK(train.size() >= 1, "the training set is empty");
+  SMT_CHECK(train.global_size() >= 1, "the training set is empty");
   const int threads = ctx.num_threads();
   FitCheckpoint no_checkpoint;
   FitCheckpoint& ckpt = options.checkpoint ? *options.checkpoint : no_checkpoint;

@@ -83,7 +83,8 @@ MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
   // held at once stay a few MB whatever the image count. Shards of a
   // distributed run start on a block boundary (model/data_split.h).
   constexpr std::size_t kBlockImages = 32, kWaveBlocks = 64;
-  SMT_CHECK(source.first_image() % kBlockImages == 0, "a shard starting at training image ",
+  SMT_CHECK(source.num_images() == 0 || source.first_image() % kBlockImages == 0,
+            "a shard starting at training image ",
             source.first_image(), " splits a 32-image moment block");
   const int dim = source.dim();
   const std::size_t n = source.num_images();

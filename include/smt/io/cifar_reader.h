@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "smt/core/image_set.h"
+#include "smt/io/split_listing.h"
 
 namespace smt {
 
@@ -31,6 +32,15 @@ ImageSet read_cifar10_batches(const std::vector<std::string>& paths);
 // read_cifar10_batches (record size 3074); both labels are validated
 // (coarse < 20, fine < 100) whichever is used.
 ImageSet read_cifar100_file(const std::string& path, bool coarse);
+
+// The records at `indices` (ascending; into the files' records in order)
+// of the same files: the images the functions above give at those
+// positions, read at their records (seeking past the others). Every file's
+// size is checked as above; label bytes only of the records read.
+ImageSet read_cifar10_batches(const std::vector<std::string>& paths,
+                              const std::vector<std::size_t>& indices);
+ImageSet read_cifar100_file(const std::string& path, bool coarse,
+                            const std::vector<std::size_t>& indices);
 
 // One CIFAR-10 batch or CIFAR-100 file held in memory (`size` bytes at
 // `data`), checked and converted like the files above; `name` stands for the
@@ -58,6 +68,13 @@ ImageSet load_cifar10(const std::string& dir, bool train);
 // subdirectory, with fine (default) or coarse labels. Class names come from
 // fine_label_names.txt / coarse_label_names.txt when present.
 ImageSet load_cifar100(const std::string& dir, bool train, bool coarse = false);
+
+// The splits load_cifar10 and load_cifar100 read, listed without their
+// pixels (split_listing.h): the files, the label of every record (read at
+// the records' positions; every label byte is checked as above) and the
+// class names.
+SplitListing list_cifar10(const std::string& dir, bool train);
+SplitListing list_cifar100(const std::string& dir, bool train, bool coarse);
 
 // Class names from a text file with one name per line: surrounding
 // whitespace and blank lines are ignored. Throws naming the file unless it

@@ -2,11 +2,13 @@
 // `root`/test/<class>/*.{jpg,jpeg,png}.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "smt/core/image_set.h"
+#include "smt/io/split_listing.h"
 
 namespace smt {
 
@@ -20,20 +22,34 @@ namespace smt {
 // Throws naming the file or directory on an unreadable, empty or duplicated list.
 std::vector<std::string> image_folder_classes(const std::string& root);
 
-// Loads `root`/train (train = true) or `root`/test. Every class of
-// image_folder_classes must have a folder there and every folder must be a
-// listed class. Within a class, the .jpg/.jpeg/.png files (extension in any
-// case; names starting with '.' skipped) are taken in byte-wise name order,
-// so the result never depends on the file system; other files are ignored.
-// Images are decoded in parallel (OpenMP) into their place in that order.
-// All must share the height, width and channel count of the first one
-// (grayscale: 1 channel, colour: 3). Throws smt::Error naming the file or
-// folder for an empty class folder, an undecodable image or a size mismatch.
-// With limit > 0, only the files of the seeded class-balanced subset that
-// apply_limit (dataset.h) would keep are decoded (and checked), giving the
-// same set; the listing and the choice need no decoding.
+// Lists `root`/train (train = true) or `root`/test without decoding
+// anything (split_listing.h): one file per image, labelled by its class.
+// Every class of image_folder_classes must have a folder there and every
+// folder must be a listed class. Within a class, the .jpg/.jpeg/.png files
+// (extension in any case; names starting with '.' skipped) are taken in
+// byte-wise name order, so the listing never depends on the file system;
+// other files are ignored. Throws smt::Error naming the folder for an empty
+// class folder or an unknown or missing class. source = "<split dir> (image
+// folder)".
+SplitListing list_image_folder(const std::string& root, bool train);
+
+// Decodes the images at `indices` (ascending) of a listed image folder, and
+// only those, in parallel (OpenMP) into their place in that order, so an
+// undecodable file elsewhere in the folder does not matter. All must share
+// the height, width and channel count of the first one (grayscale: 1
+// channel, colour: 3). With resize > 0 every image (also one of that size
+// already) is first scaled by its shorter side to `resize` and cropped to
+// the centre resize x resize (image_resize.h), so only the channel counts
+// must agree. Throws smt::Error naming the file for an undecodable image or
+// a size mismatch. No indices: an empty set of shape 0x0x0.
+ImageSet read_image_folder(const SplitListing& split, const std::vector<std::size_t>& indices,
+                           int resize = 0);
+
+// Loads `root`/train or `root`/test: list_image_folder, then with limit > 0
+// only the files of the seeded class-balanced subset that apply_limit
+// (dataset.h) would keep are decoded (and checked), giving the same set.
 ImageSet load_image_folder(const std::string& root, bool train, std::int64_t limit = 0,
-                           std::uint64_t seed = 0);
+                           std::uint64_t seed = 0, int resize = 0);
 
 // True when `root`/train and `root`/test are directories and `root`/train
 // has at least one class folder. Never throws.

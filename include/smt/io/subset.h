@@ -22,5 +22,8 @@ std::vector<char> balanced_choice(const std::vector<int>& labels, int num_classe
 
 // What a subset adds to its set's `source`: " (N images drawn with seed S)".
 std::string subset_note(std::size_t n, std::uint64_t seed);
+// What a validation hold-out adds to its set's `source`:
+// " (N images held out with seed S)".
+std::string hold_out_note(std::size_t n, std::uint64_t seed);
 
 }  // namespace smt

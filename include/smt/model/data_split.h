@@ -25,20 +25,34 @@ struct TrainEvalSets {
 // images); `test` is used as the evaluation set when validation is 0.
 TrainEvalSets split_train_eval(ImageSet all_train, ImageSet test, const Config& config);
 
-// Loads from a dataset directory (io/dataset.h) what split_train_eval needs,
-// decoding only the chosen subsets where it can. need_eval false: the test
-// split is not loaded (eval stays empty unless validation holds images out).
-TrainEvalSets load_train_eval(const std::string& dir, const Config& config, const Context& ctx,
-                              bool need_eval = true);
-
-// The test split alone (with test-limit's subset), e.g. for embedding it.
-ImageSet load_test_split(const std::string& dir, const Config& config, const Context& ctx);
-
 // The distributed mode's share of one process (rank) among `size`.
 struct ShardSpec {
   int rank = 0;
   int size = 1;
 };
+
+// Loads from a dataset directory (io/dataset.h) the sets split_train_eval
+// would make of the whole splits, reading only the images chosen. Every
+// choice (train-limit, validation, test-limit; seeded) is made on the labels
+// of the whole splits before any pixel is read, so all processes make the
+// same one; then each of the final sets is cut by shard_range into this
+// process's part and only that part is read: an undecodable file in another
+// process's part does not matter here. A shard holds images [offset, offset
+// + size()) of the final set and total = that set's size; with shard.size
+// == 1 the sets are whole, offset = total = 0, and they are exactly what
+// split_train_eval(load_split(train), load_split(test, test-limit)) gives.
+// A shard may be empty (more processes than 32-image blocks): an image
+// folder's is then 0x0x0, and the processes' image shapes are not compared
+// here (each shard's images share the shape of its first). need_eval false:
+// the test split is not loaded (eval stays empty unless validation holds
+// images out). config.resize goes to the image-folder reader.
+TrainEvalSets load_train_eval(const std::string& dir, const Config& config, const Context& ctx,
+                              bool need_eval = true, const ShardSpec& shard = {});
+
+// The test split alone (with test-limit's subset), e.g. for embedding it;
+// sharded as load_train_eval's sets.
+ImageSet load_test_split(const std::string& dir, const Config& config, const Context& ctx,
+                         const ShardSpec& shard = {});
 
 // Images per shard block: shards hold whole blocks of the seeded order, so
 // that the whitening moments' fixed 32-image blocks (stages/whitener.h) are
