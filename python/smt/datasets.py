@@ -38,9 +38,12 @@ def load_cifar100(path, split="train", limit=0, seed=0, coarse=False, return_cla
     )
 
 
-def load_image_folder(path, split="train", limit=0, seed=0, return_class_names=False):
-    """An image folder path/<split>/<class>/* (PNG or JPEG, all one size)."""
-    return _xy(_smt.load_format("image_folder", str(path), split, limit, seed), return_class_names)
+def load_image_folder(path, split="train", limit=0, seed=0, return_class_names=False, resize=0):
+    """An image folder path/<split>/<class>/* (PNG or JPEG). Without resize all
+    images must have one size; resize=S scales each image's shorter side to S
+    (antialiased bilinear) and crops the centre S x S, as ``--resize S``."""
+    return _xy(_smt.load_format("image_folder", str(path), split, limit, seed, resize=resize),
+               return_class_names)
 
 
 def balanced_subset(y, n, seed=0):

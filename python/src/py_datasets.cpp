@@ -73,9 +73,11 @@ void bind_datasets(py::module_& m) {
   m.def(
       "load_format",
       [](const std::string& format, const std::string& path, const std::string& split,
-         std::int64_t limit, std::uint64_t seed, bool coarse) {
+         std::int64_t limit, std::uint64_t seed, bool coarse, int resize) {
         const bool train = is_train(split);
         return load_with([&] {
+          SMT_CHECK(resize == 0 || format == "image_folder", "resize ", resize,
+                    " applies only to image folders, not to ", format, " data; leave it at 0");
           smt::ImageSet s;
           if (format == "mnist") {
             // As load_split looks: `path`, else its mnist/ subdirectory; with
@@ -87,7 +89,7 @@ void bind_datasets(py::module_& m) {
           } else if (format == "cifar100") {
             s = smt::load_cifar100(path, train, coarse);
           } else if (format == "image_folder") {
-            return smt::load_image_folder(path, train, limit, seed);
+            return smt::load_image_folder(path, train, limit, seed, resize);
           } else {
             SMT_THROW("unknown dataset format '", format, "'");
           }
@@ -96,7 +98,7 @@ void bind_datasets(py::module_& m) {
         });
       },
       py::arg("format"), py::arg("path"), py::arg("split"), py::arg("limit") = 0,
-      py::arg("seed") = 0, py::arg("coarse") = false);
+      py::arg("seed") = 0, py::arg("coarse") = false, py::arg("resize") = 0);
   m.def(
       "balanced_subset",
       [](const py::array& y, std::int64_t n, std::uint64_t seed) {

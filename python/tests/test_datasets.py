@@ -73,6 +73,26 @@ def test_image_folder(tmp_path):
     np.testing.assert_array_equal(X[5], want[("train", "dog", 2)])
 
 
+def test_image_folder_of_mixed_sizes_needs_resize(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.image
+
+    for split in ("train", "test"):
+        for cls, (h, w) in (("a", (8, 12)), ("b", (10, 10))):
+            (tmp_path / split / cls).mkdir(parents=True)
+            img = np.full((h, w, 3), 90 if cls == "a" else 200, dtype=np.uint8)
+            matplotlib.image.imsave(tmp_path / split / cls / "0.png", img)
+    with pytest.raises(smt.Error, match="resize"):
+        smt.datasets.load_image_folder(tmp_path, "train")
+    X, y = smt.datasets.load_image_folder(tmp_path, "train", resize=6)
+    assert X.shape == (2, 6, 6, 3)
+    # A constant image stays constant through the filter and the crop.
+    assert (X[0] == 90).all() and (X[1] == 200).all()
+    with pytest.raises(smt.Error, match="image folders"):
+        smt._smt.load_format("cifar10", str(tmp_path), "train", 0, 0, resize=4)
+
+
 def test_errors_name_the_path_and_the_split(tmp_path):
     with pytest.raises(smt.Error, match=str(tmp_path)):
         smt.datasets.load(tmp_path, "train")

@@ -1,6 +1,9 @@
 #include "smt/model/fit.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "smt/core/error.h"
@@ -250,8 +253,18 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   }
   Timer t_solve;
   ProjectionReport rep;
+  // Process 0 solves alone: it borrows the cores of the processes of its
+  // machine, which wait without spinning meanwhile (the solve's bits do not
+  // depend on the thread count).
+  Context solve_ctx = ctx;
+  std::optional<ScopedThreadLimit> solve_threads;
+  if (ctx.distributed() && ctx.threads > 0 && ctx.comm->node_processes() > 1) {
+    solve_ctx.threads = std::min(ctx.threads * ctx.comm->node_processes(), omp_get_num_procs());
+    solve_threads.emplace(solve_ctx.threads);
+  }
   model.projection = Projection::fit(std::move(stats), cfg.embed_dim, cfg.skip, cfg.v_reg,
-                                     options.eigen_method, ctx, &rep, cfg.eigen_tol);
+                                     options.eigen_method, solve_ctx, &rep, cfg.eigen_tol);
+  solve_threads.reset();
   ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
                   t_solve.seconds(), "s"));
   model.fit_report = {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 
 #include "smt/core/error.h"
 
@@ -24,12 +25,52 @@ void check_mpi(int rc, const char* what) {
   SMT_THROW("MPI ", what, " failed: ", std::string(text, static_cast<std::size_t>(len)));
 }
 
+// Completes a request without spinning: MPI's blocking calls busy-poll,
+// which on a node running several processes takes a core from the one that
+// is working (process 0 solving the eigenproblem while the others wait, say).
+// The sleep grows to 1 ms, a small latency next to the transfers it waits for.
+void wait_yielding(MPI_Request& request, const char* what) {
+  int done = 0;
+  long nanos = 1000;
+  check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+  while (!done) {
+    timespec ts{0, nanos};
+    nanosleep(&ts, nullptr);
+    nanos = std::min(nanos * 2, 1000000L);
+    check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
+  }
+}
+
+void bcast(void* data, int count, MPI_Datatype type, int root) {
+  MPI_Request r;
+  check_mpi(MPI_Ibcast(data, count, type, root, MPI_COMM_WORLD, &r), "MPI_Ibcast");
+  wait_yielding(r, "MPI_Ibcast");
+}
+
+void send(const void* data, int count, MPI_Datatype type, int dst, int tag) {
+  MPI_Request r;
+  check_mpi(MPI_Isend(data, count, type, dst, tag, MPI_COMM_WORLD, &r), "MPI_Isend");
+  wait_yielding(r, "MPI_Isend");
+}
+
+void recv(void* data, int count, MPI_Datatype type, int src, int tag) {
+  MPI_Request r;
+  check_mpi(MPI_Irecv(data, count, type, src, tag, MPI_COMM_WORLD, &r), "MPI_Irecv");
+  wait_yielding(r, "MPI_Irecv");
+}
+
 class WorldCommunicator final : public Communicator {
  public:
   WorldCommunicator() {
     check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
     check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+    MPI_Comm node;
+    check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+              "MPI_Comm_split_type");
+    check_mpi(MPI_Comm_size(node, &node_size_), "MPI_Comm_size");
+    MPI_Comm_free(&node);
   }
+  int node_processes() const override { return node_size_; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
@@ -37,11 +78,11 @@ class WorldCommunicator final : public Communicator {
     const Clock c(*this);
     check_root(root);
     std::uint64_t n = bytes.size();
-    check_mpi(MPI_Bcast(&n, 1, MPI_UINT64_T, root, MPI_COMM_WORLD), "MPI_Bcast");
+    bcast(&n, 1, MPI_UINT64_T, root);
     if (rank_ != root) bytes.resize(n);
     for (std::size_t at = 0; at < n; at += kPieceBytes) {
       const int piece = static_cast<int>(std::min<std::size_t>(kPieceBytes, n - at));
-      check_mpi(MPI_Bcast(bytes.data() + at, piece, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
+      bcast(bytes.data() + at, piece, MPI_BYTE, root);
     }
     if (rank_ == root) stats_.bytes += n * static_cast<std::uint64_t>(size_ - 1);
   }
@@ -62,11 +103,10 @@ class WorldCommunicator final : public Communicator {
     std::vector<std::string> all;
     if (rank_ != root) {
       std::uint64_t n = bytes.size();
-      check_mpi(MPI_Send(&n, 1, MPI_UINT64_T, root, kTagSize, MPI_COMM_WORLD), "MPI_Send");
+      send(&n, 1, MPI_UINT64_T, root, kTagSize);
       for (std::size_t at = 0; at < n; at += kPieceBytes) {
         const int piece = static_cast<int>(std::min<std::size_t>(kPieceBytes, n - at));
-        check_mpi(MPI_Send(bytes.data() + at, piece, MPI_BYTE, root, kTagData, MPI_COMM_WORLD),
-                  "MPI_Send");
+        send(bytes.data() + at, piece, MPI_BYTE, root, kTagData);
       }
       stats_.bytes += n;
       return all;
@@ -79,14 +119,11 @@ class WorldCommunicator final : public Communicator {
         continue;
       }
       std::uint64_t n = 0;
-      check_mpi(MPI_Recv(&n, 1, MPI_UINT64_T, r, kTagSize, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-                "MPI_Recv");
+      recv(&n, 1, MPI_UINT64_T, r, kTagSize);
       s.resize(n);
       for (std::size_t at = 0; at < n; at += kPieceBytes) {
         const int piece = static_cast<int>(std::min<std::size_t>(kPieceBytes, n - at));
-        check_mpi(MPI_Recv(s.data() + at, piece, MPI_BYTE, r, kTagData, MPI_COMM_WORLD,
-                           MPI_STATUS_IGNORE),
-                  "MPI_Recv");
+        recv(s.data() + at, piece, MPI_BYTE, r, kTagData);
       }
     }
     return all;
@@ -110,9 +147,7 @@ class WorldCommunicator final : public Communicator {
         buf.resize(std::min(kPiece, n));
         for (std::size_t at = 0; at < n; at += kPiece) {
           const std::size_t m = std::min(kPiece, n - at);
-          check_mpi(MPI_Recv(buf.data(), static_cast<int>(m), MPI_DOUBLE, src, kTagReduce,
-                             MPI_COMM_WORLD, MPI_STATUS_IGNORE),
-                    "MPI_Recv");
+          recv(buf.data(), static_cast<int>(m), MPI_DOUBLE, src, kTagReduce);
           double* d = data + at;
           for (std::size_t i = 0; i < m; ++i) d[i] += buf[i];
         }
@@ -120,9 +155,7 @@ class WorldCommunicator final : public Communicator {
         const int dst = (me - s + root) % size_;
         for (std::size_t at = 0; at < n; at += kPiece) {
           const std::size_t m = std::min(kPiece, n - at);
-          check_mpi(MPI_Send(data + at, static_cast<int>(m), MPI_DOUBLE, dst, kTagReduce,
-                             MPI_COMM_WORLD),
-                    "MPI_Send");
+          send(data + at, static_cast<int>(m), MPI_DOUBLE, dst, kTagReduce);
         }
         stats_.bytes += n * sizeof(double);
         break;
@@ -133,15 +166,19 @@ class WorldCommunicator final : public Communicator {
   double max(double value) const override {
     const Clock c(*this);
     double out = value;
-    check_mpi(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD),
-              "MPI_Allreduce");
+    MPI_Request r;
+    check_mpi(MPI_Iallreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD, &r),
+              "MPI_Iallreduce");
+    wait_yielding(r, "MPI_Iallreduce");
     stats_.bytes += sizeof(double);
     return out;
   }
 
   void barrier() const override {
     const Clock c(*this);
-    check_mpi(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+    MPI_Request r;
+    check_mpi(MPI_Ibarrier(MPI_COMM_WORLD, &r), "MPI_Ibarrier");
+    wait_yielding(r, "MPI_Ibarrier");
   }
 
   [[noreturn]] void abort(int code) const override {
@@ -181,7 +218,7 @@ class WorldCommunicator final : public Communicator {
               size_, " processes");
   }
 
-  int rank_ = 0, size_ = 1;
+  int rank_ = 0, size_ = 1, node_size_ = 1;
   // Accounting only; the communicator is used from the main thread.
   mutable CommStats stats_;
   mutable int depth_ = 0;

@@ -27,6 +27,9 @@ class Communicator {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   bool is_root() const { return rank() == 0; }
+  // The processes on this process's machine (this one included): the cores a
+  // stage done by one process alone may borrow while the others wait.
+  virtual int node_processes() const { return 1; }
 
   // Every process receives root's bytes (others' `bytes` are replaced).
   virtual void broadcast(std::string& bytes, int root) const = 0;
