@@ -106,19 +106,7 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
     KnnAccumulator knn(std::move(queries), n_test, fdim, cfg.knn_k);
     knn.set_cancellation(ctx);
     knn.start_at(first_ref);
-    std::vector<float> features(block * fdim);
-    std::vector<int> labels(block);
-    Progress progress(ctx, "k-NN over training images", static_cast<std::int64_t>(n_local));
-    for (std::size_t b0 = 0; b0 < n_local; b0 += block) {
-      const std::size_t bn = std::min(block, n_local - b0);
-      Timer t_embed;
-      encoder.encode(train, views, b0, b0 + bn, features.data(), ctx, cached);
-      embed_seconds += t_embed.seconds();
-      for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
-      knn.add_references(features.data(), labels.data(), bn);
-      progress.update(static_cast<std::int64_t>(b0 + bn));
-    }
-    progress.finish();
+    embed_seconds += stream_references(encoder, train, knn, block, ctx, cached);
     const KnnNeighbors merged = merge_on_root(comm, knn.neighbors(), n_test);
     if (comm.is_root())
       all = classify_neighbors(merged, n_test, static_cast<std::int64_t>(n_all), num_classes,

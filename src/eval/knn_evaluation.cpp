@@ -89,6 +89,30 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
 
 }  // namespace
 
+double stream_references(const FeatureEncoder& encoder, const ImageSet& train,
+                         KnnAccumulator& knn, std::size_t block, const Context& ctx,
+                         const TrainCodes* cached) {
+  const SmtModel& model = encoder.model();
+  const ViewSet views = ViewSet::references(model.config);
+  const std::size_t n = views.augmented(train.size()), fdim = model.feature_dim();
+  const PatchSource labels_src(train, model.extractor(), nullptr, views, model.config.grayscale);
+  std::vector<float> features(block * fdim);
+  std::vector<int> labels(block);
+  double embed_seconds = 0;
+  Progress progress(ctx, "k-NN over training images", static_cast<std::int64_t>(n));
+  for (std::size_t b0 = 0; b0 < n; b0 += block) {
+    const std::size_t bn = std::min(block, n - b0);
+    Timer t_embed;
+    encoder.encode(train, views, b0, b0 + bn, features.data(), ctx, cached);
+    embed_seconds += t_embed.seconds();
+    for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
+    knn.add_references(features.data(), labels.data(), bn);
+    progress.update(static_cast<std::int64_t>(b0 + bn));
+  }
+  progress.finish();
+  return embed_seconds;
+}
+
 EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, const ImageSet& test,
                         const Context& ctx, RunMetrics& metrics, TrainCodes* cached,
                         const EvalOptions& options) {
@@ -121,22 +145,8 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
   Timer t_knn;
   KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
   knn.set_cancellation(ctx);
-  const PatchSource labels_src(train, model.extractor(), nullptr, views, cfg.grayscale);
-  std::vector<float> features(block * fdim);
-  std::vector<int> labels(block);
-  double embed_seconds = 0;
-  Progress progress(ctx, "k-NN over training images", static_cast<std::int64_t>(n_aug));
-  for (std::size_t b0 = 0; b0 < n_aug; b0 += block) {
-    const std::size_t bn = std::min(block, n_aug - b0);
-    Timer t_embed;
-    encoder.encode(train, views, b0, b0 + bn, features.data(), ctx, cached);
-    embed_seconds += t_embed.seconds();
-    for (std::size_t i = 0; i < bn; ++i) labels[i] = labels_src.label(b0 + i);
-    knn.add_references(features.data(), labels.data(), bn);
-    progress.update(static_cast<std::int64_t>(b0 + bn));
-  }
+  const double embed_seconds = stream_references(encoder, train, knn, block, ctx, cached);
   KnnResult res = knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), test.labels);
-  progress.finish();
   metrics.add_seconds("embed_train", embed_seconds);
   metrics.add_seconds("knn", t_knn.seconds() - embed_seconds);
   record_knn_rate(metrics, test.size(), n_aug, fdim, t_knn.seconds() - embed_seconds);

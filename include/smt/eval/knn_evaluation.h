@@ -9,6 +9,7 @@
 
 #include "smt/core/context.h"
 #include "smt/core/image_set.h"
+#include "smt/eval/knn.h"
 #include "smt/model/feature_encoder.h"
 #include "smt/model/memory_plan.h"
 #include "smt/model/run_metrics.h"
@@ -34,6 +35,13 @@ struct EvalResult {
 EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train,
                         const ImageSet& test, const Context& ctx, RunMetrics& metrics,
                         TrainCodes* cached = nullptr, const EvalOptions& options = {});
+// Embeds the reference views of `train` (all of its images, a shard's in a
+// distributed run) block by block and streams them into knn; returns the
+// seconds spent embedding.
+double stream_references(const FeatureEncoder& encoder, const ImageSet& train,
+                         KnnAccumulator& knn, std::size_t block, const Context& ctx,
+                         const TrainCodes* cached);
+
 // One-off form for a model the caller holds (builds an encoder from a copy).
 EvalResult evaluate_knn(const SmtModel& model, const ImageSet& train, const ImageSet& test,
                         const Context& ctx, RunMetrics& metrics, TrainCodes* cached = nullptr,
