@@ -1,10 +1,10 @@
 // `smt embed`: apply a saved model to a split and write the features (.npy).
 #include <cstdint>
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "command.h"
+#include "smt/core/communicator.h"
 #include "smt/core/error.h"
 #include "smt/io/npy.h"
 #include "smt/model/data_split.h"
@@ -13,20 +13,6 @@
 namespace smt_cli {
 
 namespace {
-
-// The shards' arrays in rank order on process 0 (empty elsewhere).
-template <typename T>
-std::vector<T> gather_concat(const smt::Communicator& comm, const std::vector<T>& mine) {
-  const std::vector<std::string> parts = comm.gather(
-      std::string(reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(T)), 0);
-  std::vector<T> all;
-  for (const std::string& p : parts) {
-    const std::size_t at = all.size();
-    all.resize(at + p.size() / sizeof(T));
-    std::memcpy(all.data() + at, p.data(), p.size());
-  }
-  return all;
-}
 
 class EmbedCommand : public Subcommand {
  public:
@@ -70,8 +56,9 @@ class EmbedCommand : public Subcommand {
     std::vector<std::int32_t> labels(images.labels.begin(), images.labels.end());
     if (ctx.distributed()) {
       // Each process embedded its shard; process 0 writes them in order.
-      features = gather_concat(*ctx.comm, features);
-      labels = gather_concat(*ctx.comm, labels);
+      features = smt::gather_rows(*ctx.comm, images.layout(), features, encoder.feature_dim(),
+                                  "features");
+      labels = smt::gather_rows(*ctx.comm, images.layout(), labels, 1, "labels");
       if (!writes_outputs(ctx)) return 0;
     }
     const std::size_t n = images.global_size();

@@ -107,7 +107,7 @@ TEST(ParamTable, EveryParameterHasItsScope) {
   const std::set<std::string> eval = {"knn-k", "knn-temperature", "knn-gray-views"};
   const std::set<std::string> exec = {"seed", "threads", "batch-images"};
   const std::set<std::string> run = {"train-limit", "test-limit", "validation", "resize",
-                                     "memory-limit"};
+                                     "memory-limit", "shard-block"};
   std::set<std::string> seen;
   for (const auto& p : param_specs()) {
     SCOPED_TRACE(p.name);
@@ -155,7 +155,7 @@ TEST(ParamTable, DefaultConfigJsonIsUnchanged) {
       R"("kmeans-iters":100,"knn-gray-views":true,"knn-k":30,"knn-temperature":0.03,)"
       R"("memory-limit":0.0,)"
       R"("neighborhood":-1,"operator":"two","patch-size":6,"pool-stride":2,"pool-window":4,)"
-      R"("resize":0,"seed":0,"skip":1,"stride":1,"test-limit":0,"threads":0,"threshold":0.3,)"
+      R"("resize":0,"seed":0,"shard-block":512,"skip":1,"stride":1,"test-limit":0,"threads":0,"threshold":0.3,)"
       R"("train-limit":0,"v-reg":1e-06,"validation":0,"view-context":"separate",)"
       R"("whiten-tol":0.001,"zero-code":"drop"})");
   for (const auto& p : param_specs()) EXPECT_TRUE(Config{}.to_json().contains(p.name)) << p.name;

@@ -1,6 +1,6 @@
 // Sharded loading for the distributed mode (model/data_split.h): every
 // process chooses the same images from the labels of the whole splits and
-// reads only its shard_range part of them. On small generated datasets of
+// reads only its part of them (shard_layout: 32-image blocks dealt round-robin). On small generated datasets of
 // every format: the shards of 1, 2, 3 (and more) processes put together are
 // the single-process sets, one process gets exactly what split_train_eval
 // gives on whole splits, a damaged file in another process's shard does not
@@ -197,7 +197,7 @@ void write_dataset(Format f, const fs::path& dir) {
   }
 }
 
-// Every field, offset and total included.
+// Every field, the shard layout included.
 void expect_identical(const ImageSet& got, const ImageSet& want) {
   EXPECT_EQ(got.height, want.height);
   EXPECT_EQ(got.width, want.width);
@@ -207,23 +207,29 @@ void expect_identical(const ImageSet& got, const ImageSet& want) {
   EXPECT_EQ(got.num_classes, want.num_classes);
   EXPECT_EQ(got.class_names, want.class_names);
   EXPECT_EQ(got.source, want.source);
-  EXPECT_EQ(got.offset, want.offset);
-  EXPECT_EQ(got.total, want.total);
+  EXPECT_EQ(got.shard.whole(), want.shard.whole());
+  EXPECT_EQ(got.shard.total, want.shard.total);
+  EXPECT_EQ(got.shard.rank, want.shard.rank);
+  EXPECT_EQ(got.shard.processes, want.shard.processes);
 }
 
-// shards[r] is process r's part of `whole`: its shard_range slice, in order,
-// with offset, total and the whole set's classes and source.
+// Small blocks, so that the small sets here are dealt to several processes.
+constexpr std::size_t kBlock = 32;
+
+// shards[r] is process r's part of `whole`: the images its shard_layout
+// deals it, in order, with that layout and the whole set's classes and source.
 void expect_shards_of(const std::vector<ImageSet>& shards, const ImageSet& whole) {
   const int size = static_cast<int>(shards.size());
-  std::size_t next = 0;
+  std::size_t covered = 0;
   for (int r = 0; r < size; ++r) {
     SCOPED_TRACE("process " + std::to_string(r) + " of " + std::to_string(size));
     const ImageSet& s = shards[static_cast<std::size_t>(r)];
-    const auto [first, last] = shard_range(whole.size(), ShardSpec{r, size});
-    EXPECT_EQ(s.offset, next);
-    EXPECT_EQ(s.offset, first);
-    ASSERT_EQ(s.size(), last - first);
-    EXPECT_EQ(s.total, whole.size());
+    const ShardLayout layout = shard_layout(whole.size(), ShardSpec{r, size}, kBlock);
+    EXPECT_EQ(s.shard.rank, r);
+    EXPECT_EQ(s.shard.processes, size);
+    EXPECT_EQ(s.shard.total, whole.size());
+    EXPECT_EQ(s.shard.block, kBlock);
+    ASSERT_EQ(s.size(), layout.local_count());
     EXPECT_EQ(s.global_size(), whole.size());
     EXPECT_EQ(s.num_classes, whole.num_classes);
     EXPECT_EQ(s.class_names, whole.class_names);
@@ -233,14 +239,15 @@ void expect_shards_of(const std::vector<ImageSet>& shards, const ImageSet& whole
       EXPECT_EQ(s.width, whole.width);
       EXPECT_EQ(s.channels, whole.channels);
     }
-    EXPECT_EQ(s.labels, std::vector<int>(whole.labels.begin() + static_cast<std::ptrdiff_t>(first),
-                                         whole.labels.begin() + static_cast<std::ptrdiff_t>(last)));
     const std::size_t b = whole.image_size();
-    EXPECT_EQ(s.pixels, Bytes(whole.pixels.begin() + static_cast<std::ptrdiff_t>(first * b),
-                              whole.pixels.begin() + static_cast<std::ptrdiff_t>(last * b)));
-    next += s.size();
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const std::size_t g = layout.global_index(i);
+      EXPECT_EQ(s.labels[i], whole.labels[g]) << i;
+      EXPECT_TRUE(std::equal(s.image(i), s.image(i) + b, whole.image(g))) << i;
+    }
+    covered += s.size();
   }
-  EXPECT_EQ(next, whole.size()) << "the shards do not cover the set";
+  EXPECT_EQ(covered, whole.size()) << "the shards do not cover the set";
 }
 
 // Today's single-process sets: the whole splits loaded, then split_train_eval
@@ -264,6 +271,7 @@ const std::vector<Setting> kSettings = {{0, 0, 0}, {100, 0, 41}, {100, 70, 50}};
 
 Config config_of(const Setting& s) {
   Config c;
+  c.shard_block = static_cast<int>(kBlock);
   c.train_limit = s.train_limit;
   c.validation = s.validation;
   c.test_limit = s.test_limit;
@@ -288,7 +296,7 @@ TEST_P(ShardedLoading, OneProcessIsTodaysLoad) {
     EXPECT_EQ(got.validation, want.validation);
     expect_identical(got.train, want.train);
     expect_identical(got.eval, want.eval);
-    EXPECT_EQ(got.train.total, 0u) << "one process: the set is whole";
+    EXPECT_TRUE(got.train.shard.whole()) << "one process: the set is whole";
     // The defaults are one process.
     expect_identical(load_train_eval(dir(), c, Context{}).train, want.train);
     if (c.validation == 0) {
@@ -331,8 +339,7 @@ TEST_P(ShardedLoading, MoreProcessesThanBlocksGiveValidEmptyShards) {
     if (rank >= 4) {
       EXPECT_EQ(part.train.size(), 0u);
       EXPECT_TRUE(part.train.pixels.empty());
-      EXPECT_EQ(part.train.offset, whole.train.size());
-      EXPECT_EQ(part.train.total, whole.train.size());
+      EXPECT_EQ(part.train.shard.total, whole.train.size());
       EXPECT_EQ(part.train.num_classes, whole.train.num_classes);
       // The binary formats know the shape from their headers without pixels.
       if (GetParam() != Format::kImageFolder) {
@@ -434,25 +441,28 @@ TEST(ShardedLoadingErrors, CorruptJpegMattersOnlyToItsShard) {
   write_png((tmp.path() / "test" / "only" / "t.png").string(), 4, 3, image_pixels(0, 36));
   const std::string dir = tmp.path().string();
   const std::string bad = (train / "img070.jpg").string();
-  const Config c;
+  Config c;
+  c.shard_block = static_cast<int>(kBlock);
 
-  const TrainEvalSets first = load_train_eval(dir, c, Context{}, false, ShardSpec{0, 2});
-  EXPECT_EQ(first.train.size(), 64u);
-  EXPECT_EQ(first.train.total, 100u);
+  // Two processes: 0 holds blocks 0 and 2 (images 0..31, 64..95), 1 holds
+  // blocks 1 and 3 (32..63, 96..99).
+  const TrainEvalSets second = load_train_eval(dir, c, Context{}, false, ShardSpec{1, 2});
+  EXPECT_EQ(second.train.size(), 36u);
+  EXPECT_EQ(second.train.shard.total, 100u);
   const std::string msg = error_of([&] {
-    load_train_eval(dir, c, Context{}, false, ShardSpec{1, 2});
+    load_train_eval(dir, c, Context{}, false, ShardSpec{0, 2});
   });
   EXPECT_NE(msg.find(bad), std::string::npos) << msg;
   // One process reads it too.
   EXPECT_NE(error_of([&] { load_train_eval(dir, c, Context{}, false); }).find(bad),
             std::string::npos);
-  // Three processes: 0..63, 64..95, 96..99; only the middle one fails.
-  EXPECT_EQ(load_train_eval(dir, c, Context{}, false, ShardSpec{0, 3}).train.size(), 64u);
+  // Three processes: blocks 0 and 3, block 1, block 2; only the last fails.
+  EXPECT_EQ(load_train_eval(dir, c, Context{}, false, ShardSpec{0, 3}).train.size(), 36u);
+  EXPECT_EQ(load_train_eval(dir, c, Context{}, false, ShardSpec{1, 3}).train.size(), 32u);
   EXPECT_NE(error_of([&] {
-              load_train_eval(dir, c, Context{}, false, ShardSpec{1, 3});
+              load_train_eval(dir, c, Context{}, false, ShardSpec{2, 3});
             }).find(bad),
             std::string::npos);
-  EXPECT_EQ(load_train_eval(dir, c, Context{}, false, ShardSpec{2, 3}).train.size(), 4u);
 }
 
 TEST(ShardedLoadingErrors, InvalidShardIsAnError) {

@@ -29,7 +29,7 @@ def mpi(smt_binary):
 SMALL = ["--train-limit", "300", "--test-limit", "200", "--dict-size", "256",
          "--dict-threshold", "0.9", "--embed-dim", "24", "--patch-size", "6",
          "--whiten-tol", "1", "--neighborhood", "-1", "--pool-window", "4", "--pool-stride", "2",
-         "--knn-k", "10", "--threads", "1", "-q"]
+         "--knn-k", "10", "--threads", "1", "--shard-block", "32", "-q"]
 
 
 def run_metrics(cmd, path):
@@ -102,7 +102,7 @@ def write_folder(root, n_train, n_test):
 
 
 TINY = ["--dict-size", "16", "--patch-size", "4", "--embed-dim", "4", "--knn-k", "3",
-        "--dict-threshold", "0.95", "--threads", "1"]
+        "--dict-threshold", "0.95", "--threads", "1", "--shard-block", "32"]
 
 
 def test_more_processes_than_image_blocks(smt_binary, tmp_path, mpi):
@@ -122,7 +122,8 @@ def test_corrupt_file_in_one_shard_ends_every_process(smt_binary, tmp_path, mpi)
     root = tmp_path / "folder"
     write_folder(root, 40, 10)
     # Load order is class by class, names sorted: class b's last images are in
-    # the last process's shard (80 images: 32, 32, 16 for three processes).
+    # the last process's shard (80 images in blocks of 32 dealt round-robin:
+    # 0..31, 32..63, 64..79 for three processes).
     bad = root / "train" / "b" / "039.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\nbroken")
     out = tmp_path / "out"

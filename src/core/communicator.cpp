@@ -51,4 +51,32 @@ std::string process_name(const Communicator& comm) {
   return str_cat("process ", comm.rank(), " of ", comm.size());
 }
 
+void allgather_pieces(const Communicator& comm, const char* mine, std::size_t mine_bytes,
+                      const std::vector<std::size_t>& sizes, const PieceSink& sink,
+                      const char* what, std::size_t piece) {
+  SMT_CHECK(sizes.size() == static_cast<std::size_t>(comm.size()), "sizes of ", sizes.size(),
+            " processes' ", what, " for ", comm.size(), " processes");
+  SMT_CHECK(piece > 0, "allgather_pieces: pieces of 0 bytes");
+  SMT_CHECK(mine_bytes == sizes[static_cast<std::size_t>(comm.rank())], process_name(comm),
+            " holds ", mine_bytes, " bytes of the ", what, ", expected ",
+            sizes[static_cast<std::size_t>(comm.rank())]);
+  std::string buffer;
+  buffer.reserve(std::min(piece, *std::max_element(sizes.begin(), sizes.end())));
+  for (int r = 0; r < comm.size(); ++r) {
+    const std::size_t n = sizes[static_cast<std::size_t>(r)];
+    for (std::size_t at = 0; at < n; at += piece) {
+      const std::size_t len = std::min(piece, n - at);
+      if (r == comm.rank()) {
+        sink(r, at, mine + at, len);
+        buffer.assign(mine + at, len);
+      }
+      comm.broadcast(buffer, r);
+      if (r == comm.rank()) continue;
+      SMT_CHECK(buffer.size() == len, "process ", r, " sent ", buffer.size(), " bytes of the ",
+                what, " at ", at, ", expected ", len);
+      sink(r, at, buffer.data(), len);
+    }
+  }
+}
+
 }  // namespace smt

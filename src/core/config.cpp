@@ -49,6 +49,11 @@ ParamTable<Config> make_table() {
             "image folders only: scale every image's shorter side to S pixels with the "
             "antialiased bilinear (triangle) filter, then crop the centre S x S, so that images of "
             "different sizes form one set; 0 = off (all images must share one size)");
+  t.integer("shard-block", &Config::shard_block, 32, 1 << 20, kRun,
+            "the distributed mode deals the training and the test images to the processes in "
+            "blocks of this many, round-robin (a multiple of 32). The k-NN's reference chunks "
+            "never straddle a block, in one process too, so predictions are the same for any "
+            "process count at one value");
   // Patches
   t.boolean("grayscale", &Config::grayscale, kModel,
             "convert colour images to luma (BT.601) before extracting patches");

@@ -12,27 +12,6 @@ namespace smt {
 
 namespace {
 
-template <typename T>
-std::string to_bytes(const std::vector<T>& v) {
-  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
-}
-
-// The shards' arrays concatenated in rank order (the global order: shards
-// are contiguous ranges, rank by rank).
-template <typename T>
-std::vector<T> allgather_concat(const Communicator& comm, const std::vector<T>& mine,
-                                std::size_t expected, const char* what) {
-  const std::vector<std::string> parts = comm.allgather(to_bytes(mine));
-  std::size_t bytes = 0;
-  for (const std::string& p : parts) bytes += p.size();
-  SMT_CHECK(bytes == expected * sizeof(T), "the processes hold ", bytes / sizeof(T), " ", what,
-            " values, expected ", expected);
-  std::vector<T> all(expected);
-  char* at = reinterpret_cast<char*>(all.data());
-  for (const std::string& p : parts) at = std::copy(p.begin(), p.end(), at);
-  return all;
-}
-
 // Every process's neighbour lists of the same n queries, merged on process 0.
 KnnNeighbors merge_on_root(const Communicator& comm, const KnnNeighbors& mine, std::size_t n) {
   const std::vector<std::string> parts = comm.gather(neighbors_to_bytes(mine), 0);
@@ -56,7 +35,7 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
   const ViewSet views = ViewSet::references(cfg);
   const std::size_t n_local = views.augmented(train.size());
   const std::size_t n_all = views.augmented(train.global_size());
-  const std::int64_t first_ref = static_cast<std::int64_t>(views.augmented(train.offset));
+  const ShardLayout ref_layout = reference_layout(train, cfg);
   const std::size_t n_test = test.global_size();
   SMT_CHECK(n_test >= 1, "the test set is empty");
   SMT_CHECK(static_cast<std::size_t>(cfg.knn_k) <= n_all, param("knn-k"), " ", cfg.knn_k,
@@ -75,21 +54,10 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
   std::vector<float> mine(test.size() * fdim);
   encoder.encode_in_batches(test, ViewSet(), 0, test.size(), mine.data(), ctx, nullptr,
                             "embedding test images");
-  std::vector<float> queries = allgather_concat(comm, mine, n_test * fdim, "test feature");
+  std::vector<float> queries = allgather_rows(comm, test.layout(), mine, fdim, "test features");
   std::vector<float>().swap(mine);
-  // Every process takes part (an empty shard has no labels either); an
-  // unlabelled evaluation set has none anywhere.
-  std::vector<int> test_labels;
-  {
-    const std::vector<std::string> parts = comm.allgather(to_bytes(test.labels));
-    for (const std::string& p : parts) {
-      const std::size_t at = test_labels.size();
-      test_labels.resize(at + p.size() / sizeof(int));
-      std::memcpy(test_labels.data() + at, p.data(), p.size());
-    }
-    SMT_CHECK(test_labels.empty() || test_labels.size() == n_test, "the processes hold ",
-              test_labels.size(), " test labels for ", n_test, " test images");
-  }
+  // Every test image has a label (the loaders give one to each).
+  const std::vector<int> test_labels = allgather_rows(comm, test.layout(), test.labels, 1, "test labels");
   metrics.add_seconds("embed_test", t_test.seconds());
   const CommStats c_test = comm_test.elapsed();
   metrics.add_communication("embed_test", c_test.seconds, c_test.bytes);
@@ -105,7 +73,7 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
     // All queries at once, this shard's references streamed.
     KnnAccumulator knn(std::move(queries), n_test, fdim, cfg.knn_k);
     knn.set_cancellation(ctx);
-    knn.start_at(first_ref);
+    knn.set_reference_layout(ref_layout);
     embed_seconds += stream_references(encoder, train, knn, block, ctx, cached);
     const KnnNeighbors merged = merge_on_root(comm, knn.neighbors(), n_test);
     if (comm.is_root())
@@ -133,7 +101,7 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
       const std::size_t bn = std::min(block, n_test - b0);
       KnnAccumulator knn(queries.data() + b0 * fdim, bn, fdim, cfg.knn_k);
       knn.set_cancellation(ctx);
-      knn.start_at(first_ref);
+      knn.set_reference_layout(ref_layout);
       knn.add_normalized_references(refs.data(), ref_labels.data(), n_local);
       const KnnNeighbors merged = merge_on_root(comm, knn.neighbors(), bn);
       if (comm.is_root()) {

@@ -234,8 +234,9 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
                  std::int64_t* idx = nb_.index.data() + q * k;
                  for (std::size_t col = col_begin; col < col_end; ++col) {
                    const float s = row[col];
-                   const std::int64_t g = pending_base_ + static_cast<std::int64_t>(col);
                    // Most candidates lose against the current k-th: one comparison each.
+                   if (s < sim[k - 1]) continue;
+                   const std::int64_t g = global_index(pending_base_ + static_cast<std::int64_t>(col));
                    if (!better(s, g, sim[k - 1], idx[k - 1])) continue;
                    std::size_t p = k - 1;
                    while (p > 0 && better(s, g, sim[p - 1], idx[p - 1])) {
@@ -263,14 +264,21 @@ const KnnNeighbors& KnnAccumulator::neighbors() const {
   return nb_;
 }
 
-void KnnAccumulator::start_at(std::int64_t first) {
-  SMT_CHECK(n_refs_total_ == 0 && pending_base_ == 0, "k-NN: start_at after references were added");
-  SMT_CHECK(first >= 0, "k-NN: negative first reference index ", first);
-  const std::int64_t chunk = static_cast<std::int64_t>(chunk_);
-  pending_base_ = first / chunk * chunk;
-  // The rows before `first` in its chunk stay zero and are never merged.
-  pending_count_ = pending_merged_ = static_cast<std::size_t>(first - pending_base_);
-  n_refs_total_ = first;
+void KnnAccumulator::set_reference_layout(const ShardLayout& layout) {
+  SMT_CHECK(n_refs_total_ == 0, "k-NN: the reference layout is set after references were added");
+  SMT_CHECK(layout.block >= 1, "k-NN: a reference layout with blocks of 0");
+  layout_ = layout;
+  // sgemm's bits depend on a reference's column within the chunk (and the
+  // thread split of the chunk), so a shard's chunks must sit where one
+  // process's do: chunks that divide the block start at the same column
+  // offsets in a shard's local order as in the global one.
+  std::size_t chunk = std::min(chunk_, layout.block);
+  while (layout.block % chunk != 0) --chunk;
+  if (chunk == chunk_) return;
+  chunk_ = chunk;
+  pending_.assign(chunk_ * dim_, 0.0f);
+  pending_labels_.assign(chunk_, -1);
+  sims_.assign(n_queries_ * chunk_, 0.0f);
 }
 
 KnnResult KnnAccumulator::classify(int num_classes, float temperature,

@@ -48,6 +48,7 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
   KnnAccumulator::normalize_references(train_features.data(), n_aug, fdim);  // once, not per block
   double knn_seconds = t_norm.seconds();
 
+  const ShardLayout refs_layout = reference_layout(train, cfg);
   KnnResult all;  // the blocks' answers, in test order
   all.top1.resize(test.size());
   all.top5.resize(test.size());
@@ -62,6 +63,7 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
     Timer t_knn;
     KnnAccumulator knn(std::move(queries), bn, fdim, cfg.knn_k);
     knn.set_cancellation(ctx);
+    knn.set_reference_layout(refs_layout);
     knn.add_normalized_references(train_features.data(), train_labels.data(), n_aug);
     const std::vector<int> block_labels =
         test.labels.empty()
@@ -88,6 +90,16 @@ EvalResult evaluate_streaming_test(const FeatureEncoder& encoder, const ImageSet
 }
 
 }  // namespace
+
+ShardLayout reference_layout(const ImageSet& train, const Config& cfg) {
+  const std::size_t views = static_cast<std::size_t>(ViewSet::references(cfg).size());
+  const std::size_t block = static_cast<std::size_t>(cfg.shard_block);
+  SMT_CHECK(block > 0, param("shard-block"), " ", block, " must be positive");
+  if (train.shard.whole()) return ShardLayout::of(train.size(), 0, 1, block).augmented(views);
+  SMT_CHECK(train.shard.block == block, "the training images are dealt in blocks of ",
+            train.shard.block, " but ", param("shard-block"), " is ", block);
+  return train.shard.augmented(views);
+}
 
 double stream_references(const FeatureEncoder& encoder, const ImageSet& train,
                          KnnAccumulator& knn, std::size_t block, const Context& ctx,
@@ -145,6 +157,7 @@ EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train, co
   Timer t_knn;
   KnnAccumulator knn(std::move(test_features), test.size(), fdim, cfg.knn_k);
   knn.set_cancellation(ctx);
+  knn.set_reference_layout(reference_layout(train, cfg));
   const double embed_seconds = stream_references(encoder, train, knn, block, ctx, cached);
   KnnResult res = knn.classify(num_classes, static_cast<float>(cfg.knn_temperature), test.labels);
   metrics.add_seconds("embed_train", embed_seconds);

@@ -21,8 +21,6 @@ LoadOptions load_options(const Config& c) {
   return o;
 }
 
-// Reads this process's part of the chosen images (shard_range over their
-// seeded order) and only that part; `t` runs from the listing on.
 // The processes' shards must hold images of one shape; an empty shard of an
 // image folder (nothing decoded) takes the others'. Collective.
 void agree_on_shape(ImageSet& s, const Communicator& comm, const char* what) {
@@ -52,20 +50,21 @@ void agree_on_shape(ImageSet& s, const Communicator& comm, const char* what) {
   }
 }
 
+// Reads this process's part of the chosen images (shard_layout over their
+// seeded order) and only that part; `t` runs from the listing on.
 ImageSet load_shard(const SplitListing& split, const SplitSelection& chosen, const ShardSpec& shard,
                     const Config& c, const Context& ctx, const char* what, const Timer& t) {
-  const auto [first, last] = shard_range(chosen.size(), shard);
-  const auto begin = chosen.indices.begin();
-  const std::vector<std::size_t> mine(begin + static_cast<std::ptrdiff_t>(first),
-                                      begin + static_cast<std::ptrdiff_t>(last));
+  const ShardLayout layout =
+      shard_layout(chosen.size(), shard, static_cast<std::size_t>(c.shard_block));
+  std::vector<std::size_t> mine(layout.local_count());
+  for (std::size_t i = 0; i < mine.size(); ++i) mine[i] = chosen.indices[layout.global_index(i)];
   ImageSet s = load_split_images(split, mine, load_options(c));
   s.source = chosen.source;
   std::string part;
-  if (shard.size > 1) {  // size 1 stays whole: offset = total = 0
-    s.offset = first;
-    s.total = chosen.size();
-    part = str_cat(" (process ", shard.rank, " of ", shard.size, ": images ", first, "..", last,
-                   " of ", chosen.size(), ")");
+  if (shard.size > 1) {  // size 1 stays whole
+    s.shard = layout;
+    part = str_cat(" (process ", shard.rank, " of ", shard.size, ": ", s.size(), " of ",
+                   chosen.size(), ", blocks of ", layout.block, " dealt round-robin)");
   }
   if (ctx.distributed()) agree_on_shape(s, *ctx.comm, what);
   ctx.log(str_cat("loaded ", s.size(), " ", what, " images (", s.height, "x", s.width, "x",
@@ -127,15 +126,27 @@ ImageSet load_test_split(const std::string& dir, const Config& c, const Context&
   return load_shard(split, chosen, shard, c, ctx, "test", t);
 }
 
-std::pair<std::size_t, std::size_t> shard_range(std::size_t n, const ShardSpec& shard) {
-  SMT_CHECK(shard.size >= 1 && shard.rank >= 0 && shard.rank < shard.size, "process ", shard.rank,
-            " of ", shard.size, " is not a valid shard");
-  const std::size_t blocks = (n + kShardBlockImages - 1) / kShardBlockImages;
-  const std::size_t p = static_cast<std::size_t>(shard.size), r = static_cast<std::size_t>(shard.rank);
-  const std::size_t base = blocks / p, extra = blocks % p;
-  const std::size_t b0 = r * base + std::min(r, extra);
-  const std::size_t b1 = b0 + base + (r < extra ? 1 : 0);
-  return {std::min(n, b0 * kShardBlockImages), std::min(n, b1 * kShardBlockImages)};
+ShardLayout shard_layout(std::size_t n, const ShardSpec& shard, std::size_t block) {
+  SMT_CHECK(block > 0 && block % kShardBlockImages == 0, param("shard-block"), " ", block,
+            " must be a positive multiple of ", kShardBlockImages);
+  return ShardLayout::of(n, shard.rank, shard.size, block);
+}
+
+ImageSet take_shard(const ImageSet& whole, const ShardSpec& shard, std::size_t block) {
+  const ShardLayout layout = shard_layout(whole.size(), shard, block);
+  if (layout.whole()) return whole;
+  SMT_CHECK(whole.shard.whole(), "take_shard: '", whole.source, "' is already a shard");
+  ImageSet s = whole.empty_like();
+  const std::size_t n = layout.local_count(), bytes = whole.image_size();
+  s.labels.resize(n);
+  s.pixels.resize(n * bytes);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t g = layout.global_index(i);
+    s.labels[i] = whole.labels[g];
+    std::copy(whole.image(g), whole.image(g) + bytes, s.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes));
+  }
+  s.shard = layout;
+  return s;
 }
 
 const char* evaluated_on(const Config& c) {

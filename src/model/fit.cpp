@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "smt/core/cpu_affinity.h"
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
 #include "smt/model/feature_encoder.h"
@@ -257,16 +258,25 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   ProjectionReport rep;
   // Process 0 solves alone: it borrows the cores of the processes of its
   // machine, which wait without spinning meanwhile (the solve's bits do not
-  // depend on the thread count).
+  // depend on the thread count). A launcher that bound each process to its
+  // own cores is overridden for the solve (core/cpu_affinity.h).
   Context solve_ctx = ctx;
+  std::optional<ScopedCpuAffinity> solve_cpus;
   std::optional<ScopedThreadLimit> solve_threads;
   if (ctx.distributed() && ctx.threads > 0 && ctx.comm->node_processes() > 1) {
-    solve_ctx.threads = std::min(ctx.threads * ctx.comm->node_processes(), omp_get_num_procs());
+    const std::vector<int> cpus = ctx.comm->node_cpus();
+    solve_cpus.emplace(cpus);
+    const int usable = std::max(omp_get_num_procs(), static_cast<int>(cpus.size()));
+    solve_ctx.threads = std::min(ctx.threads * ctx.comm->node_processes(), usable);
     solve_threads.emplace(solve_ctx.threads);
+    ctx.log(str_cat("process 0 solves with ", solve_ctx.threads, " threads on ",
+                    cpus.empty() ? omp_get_num_procs() : static_cast<int>(cpus.size()),
+                    " CPUs of its machine"));
   }
   model.projection = Projection::fit(std::move(stats), cfg.embed_dim, cfg.skip, cfg.v_reg,
                                      options.eigen_method, solve_ctx, &rep, cfg.eigen_tol);
   solve_threads.reset();
+  solve_cpus.reset();
   ctx.log(str_cat("eigenproblem solved (", rep.method, ", ", rep.iterations, " iterations) in ",
                   t_solve.seconds(), "s"));
   model.fit_report = {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "smt/core/cpu_affinity.h"
 #include "smt/core/error.h"
 
 namespace smt {
@@ -68,9 +69,19 @@ class WorldCommunicator final : public Communicator {
     check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
               "MPI_Comm_split_type");
     check_mpi(MPI_Comm_size(node, &node_size_), "MPI_Comm_size");
+    // The union of the node's processes' CPUs, as a bit mask.
+    constexpr int kWords = 16;  // 1024 CPUs
+    std::uint64_t mine[kWords] = {};
+    for (int c : allowed_cpus())
+      if (c < 64 * kWords) mine[c / 64] |= std::uint64_t{1} << (c % 64);
+    std::uint64_t all[kWords] = {};
+    check_mpi(MPI_Allreduce(mine, all, kWords, MPI_UINT64_T, MPI_BOR, node), "MPI_Allreduce");
+    for (int c = 0; c < 64 * kWords; ++c)
+      if (all[c / 64] >> (c % 64) & 1) node_cpus_.push_back(c);
     MPI_Comm_free(&node);
   }
   int node_processes() const override { return node_size_; }
+  std::vector<int> node_cpus() const override { return node_cpus_; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
@@ -219,6 +230,7 @@ class WorldCommunicator final : public Communicator {
   }
 
   int rank_ = 0, size_ = 1, node_size_ = 1;
+  std::vector<int> node_cpus_;
   // Accounting only; the communicator is used from the main thread.
   mutable CommStats stats_;
   mutable int depth_ = 0;

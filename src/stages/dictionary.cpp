@@ -40,10 +40,13 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
           static_cast<int>(rng.below_fast(static_cast<std::uint64_t>(per_image)));
   }
   out.resize(static_cast<std::size_t>(n) * dim);
-  const std::size_t first = src.first_image(), last = first + src.num_images();
+  const ShardLayout layout = src.layout();
+  SMT_CHECK(layout.whole() || layout.local_count() == src.num_images(), "a shard of ",
+            src.num_images(), " training images where its layout says ", layout.local_count());
   auto rows_of = [&](std::int64_t d) {
     return static_cast<int>(std::min<std::int64_t>(per_draw, n - d * per_draw));
   };
+  auto mine = [&](std::size_t d) { return layout.whole() || layout.owner(images[d]) == layout.rank; };
   struct Buffers {
     std::vector<float> all, scratch;
   };
@@ -51,38 +54,35 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
       ctx.num_threads(), 0, static_cast<std::size_t>(draws), Schedule::dynamic(4),
       [] { return Buffers{}; },
       [&](Buffers& b, std::size_t d) {
-        if (images[d] < first || images[d] >= last) return;  // another process's image
+        if (!mine(d)) return;  // another process's image
         const std::int64_t row = static_cast<std::int64_t>(d) * per_draw;
-        src.patches_at(images[d] - first, positions.data() + row, rows_of(static_cast<std::int64_t>(d)),
+        const std::size_t local = layout.whole() ? images[d] : layout.local_index(images[d]);
+        src.patches_at(local, positions.data() + row, rows_of(static_cast<std::int64_t>(d)),
                        out.data() + static_cast<std::size_t>(row) * dim, b.all, b.scratch);
       });
   if (!ctx.distributed()) return;
-  // Each process sends its rows in draw order, after its shard's range.
-  std::string mine(2 * sizeof(std::uint64_t), '\0');
-  const std::uint64_t range[2] = {first, last};
-  std::memcpy(mine.data(), range, sizeof(range));
+  // Each process sends the rows of its images in draw order; the owner of
+  // each draw's image says whose rows come next.
+  std::string rows;
   for (std::int64_t d = 0; d < draws; ++d) {
-    if (images[d] < first || images[d] >= last) continue;
+    if (!mine(static_cast<std::size_t>(d))) continue;
     const char* p = reinterpret_cast<const char*>(out.data() + d * per_draw * dim);
-    mine.append(p, static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float));
+    rows.append(p, static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float));
   }
-  const std::vector<std::string> all = ctx.comm->allgather(mine);
-  std::vector<std::size_t> at(all.size(), sizeof(range));
+  const std::vector<std::string> all = ctx.comm->allgather(rows);
+  SMT_CHECK(all.size() == static_cast<std::size_t>(layout.processes), "patch samples from ",
+            all.size(), " processes, expected ", layout.processes);
+  std::vector<std::size_t> at(all.size(), 0);
   for (std::int64_t d = 0; d < draws; ++d) {
     const std::size_t bytes = static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float);
-    bool found = false;
-    for (std::size_t r = 0; r < all.size() && !found; ++r) {
-      std::uint64_t rr[2];
-      std::memcpy(rr, all[r].data(), sizeof(rr));
-      if (images[d] < rr[0] || images[d] >= rr[1]) continue;
-      SMT_CHECK(at[r] + bytes <= all[r].size(), "process ", r, " sent too few sampled patches");
-      std::memcpy(out.data() + d * per_draw * dim, all[r].data() + at[r], bytes);
-      at[r] += bytes;
-      found = true;
-    }
-    SMT_CHECK(found, "no process holds training image ", images[d], " of ",
-              src.global_num_images(), ": the shards do not cover the training set");
+    const std::size_t r = static_cast<std::size_t>(layout.owner(images[d]));
+    SMT_CHECK(at[r] + bytes <= all[r].size(), "process ", r, " sent too few sampled patches");
+    std::memcpy(out.data() + d * per_draw * dim, all[r].data() + at[r], bytes);
+    at[r] += bytes;
   }
+  for (std::size_t r = 0; r < all.size(); ++r)
+    SMT_CHECK(at[r] == all[r].size(), "process ", r, " sent ", all[r].size() - at[r],
+              " bytes of sampled patches too many: the shards do not agree on the training set");
 }
 
 bool is_zero(const float* x, int dim) {

@@ -81,11 +81,11 @@ std::vector<double> MomentAccumulator::covariance() const {
 MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
   // 32 images a block; blocks run in waves of 64 so that the partial moments
   // held at once stay a few MB whatever the image count. Shards of a
-  // distributed run start on a block boundary (model/data_split.h).
+  // distributed run hold whole blocks (model/data_split.h).
   constexpr std::size_t kBlockImages = 32, kWaveBlocks = 64;
-  SMT_CHECK(source.num_images() == 0 || source.first_image() % kBlockImages == 0,
-            "a shard starting at training image ",
-            source.first_image(), " splits a 32-image moment block");
+  SMT_CHECK(source.layout().whole() || source.layout().block % kBlockImages == 0,
+            "shard blocks of ", source.layout().block,
+            " training images split the 32-image moment blocks");
   const int dim = source.dim();
   const std::size_t n = source.num_images();
   const std::size_t blocks = (n + kBlockImages - 1) / kBlockImages;

@@ -46,16 +46,11 @@ smt::Context distributed() {
 }
 
 // This process's shard of `set`, as the distributed loader returns it.
+// Blocks of 32 (config.shard_block below), so that a few hundred images are
+// dealt to every process.
+constexpr std::size_t kBlock = 32;
 smt::ImageSet shard_of(const smt::ImageSet& set) {
-  const auto [a, b] = smt::shard_range(set.size(), {g_world->rank(), g_world->size()});
-  smt::ImageSet s = set.empty_like();
-  s.pixels.assign(set.pixels.begin() + static_cast<std::ptrdiff_t>(a * set.image_size()),
-                  set.pixels.begin() + static_cast<std::ptrdiff_t>(b * set.image_size()));
-  s.labels.assign(set.labels.begin() + static_cast<std::ptrdiff_t>(a),
-                  set.labels.begin() + static_cast<std::ptrdiff_t>(b));
-  s.offset = a;
-  s.total = set.size();
-  return s;
+  return smt::take_shard(set, {g_world->rank(), g_world->size()}, kBlock);
 }
 
 struct Data {
@@ -78,6 +73,7 @@ Data mnist_or_blobs(std::size_t n_train, std::size_t n_test) {
   c.knn_k = 10;
   c.batch_images = 64;
   c.threads = 1;
+  c.shard_block = static_cast<int>(kBlock);
   const char* dir = std::getenv("SMT_DATA_DIR");
   if (dir && *dir) {
     d.train = smt::load_split(dir, true, {.limit = static_cast<std::int64_t>(n_train), .limit_seed = 3});
@@ -100,17 +96,22 @@ double max_rel_diff(const std::vector<double>& a, const std::vector<double>& b) 
   return scale > 0 ? diff / scale : diff;
 }
 
-TEST(Distributed, ShardsCoverTheSetInWholeBlocks) {
-  for (std::size_t n : {0, 1, 31, 32, 33, 100, 1000}) {
-    std::size_t next = 0;
-    for (int r = 0; r < g_world->size(); ++r) {
-      const auto [a, b] = smt::shard_range(n, {r, g_world->size()});
-      EXPECT_EQ(a, next) << n;
-      EXPECT_TRUE(a % smt::kShardBlockImages == 0 || a == n) << n;
-      next = b;
-    }
-    EXPECT_EQ(next, n);
+TEST(Distributed, ShardsDealWholeBlocksRoundRobin) {
+  const smt::ImageSet whole = smt::testing::blobs(100, 8, 1, 3);
+  const smt::ImageSet part = shard_of(whole);
+  const smt::ShardLayout layout = part.layout();
+  ASSERT_EQ(part.size(), layout.local_count());
+  EXPECT_EQ(part.global_size(), whole.size());
+  for (std::size_t i = 0; i < part.size(); ++i) {
+    const std::size_t g = layout.global_index(i);
+    EXPECT_EQ(g / kBlock % static_cast<std::size_t>(g_world->size()),
+              static_cast<std::size_t>(g_world->rank()));
+    EXPECT_EQ(part.labels[i], whole.labels[g]);
+    EXPECT_TRUE(std::equal(part.image(i), part.image(i) + part.image_size(), whole.image(g)));
   }
+  // Gathered back in the global order.
+  const std::vector<int> labels = smt::allgather_rows(*g_world, layout, part.labels, 1, "labels");
+  EXPECT_EQ(labels, whole.labels);
 }
 
 TEST(Distributed, ReduceSumFollowsTheFixedTree) {
@@ -193,8 +194,12 @@ TEST(Distributed, StatisticsEigenvaluesAndPredictionsEqualOneProcess) {
     EXPECT_EQ(one.dictionary.atoms(), many.dictionary.atoms());
     const std::vector<double> e1 = one.fit_report["eigenvalues"], en = many.fit_report["eigenvalues"];
     ASSERT_EQ(e1.size(), en.size());
-    for (std::size_t i = 0; i < e1.size(); ++i)
-      EXPECT_NEAR(e1[i], en[i], 1e-9 * std::max(1.0, std::fabs(e1[i]))) << i;
+    // Relative to the spectrum's scale: the null direction's eigenvalue is
+    // rounding (about -1e-8 against eigenvalues of 1e5 on MNIST) and has no
+    // relative precision of its own.
+    double scale = 1.0;
+    for (double e : e1) scale = std::max(scale, std::fabs(e));
+    for (std::size_t i = 0; i < e1.size(); ++i) EXPECT_NEAR(e1[i], en[i], 1e-9 * scale) << i;
     EXPECT_EQ(one.fit_report["contexts"], many.fit_report["contexts"]);
     EXPECT_EQ(one.fit_report["train_patches"], many.fit_report["train_patches"]);
 
@@ -243,32 +248,6 @@ TEST(Distributed, StatisticsEigenvaluesAndPredictionsEqualOneProcess) {
       }
     }
   }
-}
-
-TEST(Distributed, NeighbourListsOfShardsMergeIntoTheWholeList) {
-  // Random features with many exact ties (values on a coarse grid): the
-  // merged shard lists must equal one accumulator's lists, indices included.
-  const std::size_t nq = 37, nr = 300, dim = 5;
-  std::mt19937 rng(5);
-  std::vector<float> q(nq * dim), r(nr * dim);
-  for (float& v : q) v = static_cast<float>(static_cast<int>(rng() % 3) - 1);
-  for (float& v : r) v = static_cast<float>(static_cast<int>(rng() % 3) - 1);
-  std::vector<int> labels(nr);
-  for (std::size_t i = 0; i < nr; ++i) labels[i] = static_cast<int>(rng() % 4);
-  smt::KnnAccumulator whole(q.data(), nq, dim, 8, 64);
-  whole.add_references(r.data(), labels.data(), nr);
-  std::vector<smt::KnnNeighbors> parts;
-  const std::size_t cuts[] = {0, 50, 128, 129, 300};
-  for (std::size_t p = 0; p + 1 < std::size(cuts); ++p) {
-    smt::KnnAccumulator a(q.data(), nq, dim, 8, 64);
-    a.start_at(static_cast<std::int64_t>(cuts[p]));
-    a.add_references(r.data() + cuts[p] * dim, labels.data() + cuts[p], cuts[p + 1] - cuts[p]);
-    parts.push_back(a.neighbors());
-  }
-  const smt::KnnNeighbors merged = smt::merge_neighbors(parts, nq);
-  EXPECT_EQ(merged.index, whole.neighbors().index);
-  EXPECT_EQ(merged.sim, whole.neighbors().sim);
-  EXPECT_EQ(merged.label, whole.neighbors().label);
 }
 
 }  // namespace

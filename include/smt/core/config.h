@@ -33,6 +33,7 @@ struct Config {
   std::int64_t test_limit = 0;   // 0: all
   std::int64_t validation = 0;   // >0: evaluate on the last N training images instead
   int resize = 0;                // image folders: > 0 scales to S x S (image_resize.h)
+  int shard_block = 512;         // images per block dealt to processes (core/shard_layout.h)
   // Patches
   bool grayscale = false;  // convert RGB images to luma before extracting patches
   int patch_size = 6;

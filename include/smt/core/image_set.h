@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "smt/core/shard_layout.h"
+
 namespace smt {
 
 struct ImageSet {
@@ -21,14 +23,15 @@ struct ImageSet {
   std::vector<std::string> class_names;
   std::string source;  // where it came from, for messages
   // A shard of a larger set (the distributed mode, model/data_split.h): these
-  // are images [offset, offset + size()) of a set of `total` images in the
-  // seeded order. total == 0: the set is whole.
-  std::size_t offset = 0;
-  std::size_t total = 0;
+  // are the images of process shard.rank, in its local order, of a set of
+  // shard.total images. shard.whole(): the set is whole (shard.total unused).
+  ShardLayout shard;
 
   std::size_t size() const { return labels.size(); }
   // The image count of the whole set this one is a shard of (size() when whole).
-  std::size_t global_size() const { return total > 0 ? total : size(); }
+  std::size_t global_size() const { return shard.whole() ? size() : shard.total; }
+  // The layout of this set among the processes' shards (one whole set when not a shard).
+  ShardLayout layout() const { return shard.whole() ? ShardLayout::of(size(), 0, 1) : shard; }
   std::size_t image_size() const { return static_cast<std::size_t>(height) * width * channels; }
   const std::uint8_t* image(std::size_t i) const { return pixels.data() + i * image_size(); }
 

@@ -1,10 +1,10 @@
 // The k-NN evaluation of a distributed run (ctx.comm with several
 // processes; evaluate_knn calls it). Each process holds a shard of the
-// training and of the evaluation images (ImageSet::offset/total). The
-// training features stay where they are made; the evaluation features are
-// exchanged so that every process scores the same query blocks as one
-// process would, against its own references with chunks aligned on the
-// global reference index (KnnAccumulator::start_at); the first process merges
+// training and of the evaluation images (ImageSet::shard). The training
+// features stay where they are made; the evaluation features are exchanged
+// so that every process scores the same query blocks as one process would,
+// against its own references, with global reference indices
+// (KnnAccumulator::set_reference_layout); the first process merges
 // the per-shard top-k lists with the single-process tie rule and classifies.
 // Predictions and accuracies are therefore those of one process, whatever
 // the process count. The returned result is complete on process 0 only

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "smt/core/context.h"
+#include "smt/core/shard_layout.h"
 
 namespace smt {
 
@@ -49,13 +50,16 @@ class KnnAccumulator {
   KnnAccumulator(std::vector<float>&& queries, std::size_t n_queries, std::size_t dim, int k,
                  std::size_t chunk_refs = 0);
 
-  // The first reference to come has global index `first` (a shard of a
-  // distributed run: this process's references are [first, first + n) of
-  // the whole sequence). The chunks stay aligned on the global index, each
-  // similarity keeps its single-process bits, and neighbour lists from every
-  // shard merge (merge_neighbors) into the single-process lists. Only before
-  // the first reference.
-  void start_at(std::int64_t first);
+  // The references to come are this process's shard of a distributed run's
+  // sequence, in its local order (`layout`, e.g. the training set's layout
+  // augmented by its reference views; a whole layout for one process):
+  // neighbour indices are then global, and the lists of every shard merge
+  // (merge_neighbors) into the single-process lists. The chunk becomes the
+  // largest divisor of layout.block not above it, so that every reference
+  // sits at the column of the same sgemm shape as in one process with the
+  // same block, and each similarity keeps its bits (sgemm's bits depend on
+  // the column). Only before the first reference.
+  void set_reference_layout(const ShardLayout& layout);
 
   // refs: n_refs x dim row-major; labels: n_refs class labels (>= 0).
   void add_references(const float* refs, const int* labels, std::size_t n_refs);
@@ -74,6 +78,7 @@ class KnnAccumulator {
   std::size_t num_queries() const { return n_queries_; }
   std::size_t dim() const { return dim_; }
   int k() const { return k_; }
+  // References added to this accumulator (this process's, for a shard).
   std::int64_t num_references() const { return n_refs_total_; }
 
   // Not safe to call concurrently with any other member: it may first merge
@@ -102,14 +107,19 @@ class KnnAccumulator {
   int k_;
   std::vector<float> queries_;  // normalised copy
 
-  // References are buffered into chunks aligned on the global reference index
-  // and every sgemm has the same shape, so each similarity is computed
-  // bit-identically however the caller splits the references.
+  // References are buffered into chunks and every sgemm has the same shape,
+  // so each similarity is computed bit-identically however the caller splits
+  // the references.
   std::size_t chunk_ = 0;
   std::vector<float> pending_;       // chunk_ x dim, normalised, zero-padded
   std::vector<int> pending_labels_;  // chunk_
   std::size_t pending_count_ = 0;    // references in the current chunk
-  std::int64_t pending_base_ = 0;    // global index of the chunk's first row
+  std::int64_t pending_base_ = 0;    // index (in this process's sequence) of the chunk's first row
+  ShardLayout layout_;               // local to global reference indices
+  std::int64_t global_index(std::int64_t local) const {
+    return layout_.whole() ? local
+                           : static_cast<std::int64_t>(layout_.global_index(static_cast<std::size_t>(local)));
+  }
   std::int64_t n_refs_total_ = 0;
 
   // Merged state. flush_pending() may run from const accessors; it merges the

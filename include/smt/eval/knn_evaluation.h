@@ -35,6 +35,12 @@ struct EvalResult {
 EvalResult evaluate_knn(const FeatureEncoder& encoder, const ImageSet& train,
                         const ImageSet& test, const Context& ctx, RunMetrics& metrics,
                         TrainCodes* cached = nullptr, const EvalOptions& options = {});
+// How the k-NN's references (the reference views of `train`, each image's
+// together) are laid out: train's shard layout, or for a whole set one
+// process with the same blocks (config.shard_block), so that one process and
+// any number of them score every reference in the same chunk column.
+ShardLayout reference_layout(const ImageSet& train, const Config& config);
+
 // Embeds the reference views of `train` (all of its images, a shard's in a
 // distributed run) block by block and streams them into knn; returns the
 // seconds spent embedding.

@@ -35,17 +35,17 @@ struct ShardSpec {
 // would make of the whole splits, reading only the images chosen. Every
 // choice (train-limit, validation, test-limit; seeded) is made on the labels
 // of the whole splits before any pixel is read, so all processes make the
-// same one; then each of the final sets is cut by shard_range into this
-// process's part and only that part is read: an undecodable file in another
-// process's part does not matter here. A shard holds images [offset, offset
-// + size()) of the final set and total = that set's size; with shard.size
-// == 1 the sets are whole, offset = total = 0, and they are exactly what
-// split_train_eval(load_split(train), load_split(test, test-limit)) gives.
-// A shard may be empty (more processes than 32-image blocks): an image
-// folder's is then 0x0x0, and the processes' image shapes are not compared
-// here (each shard's images share the shape of its first). need_eval false:
-// the test split is not loaded (eval stays empty unless validation holds
-// images out). config.resize goes to the image-folder reader.
+// same one; then each of the final sets is dealt by shard_layout into the
+// processes' parts and only this process's part is read: an undecodable file
+// in another process's part does not matter here. A shard's `shard` member
+// says which images of the final set it holds; with shard.size == 1 the sets
+// are whole and exactly what split_train_eval(load_split(train),
+// load_split(test, test-limit)) gives. A shard may be empty (more processes
+// than 32-image blocks): an image folder's is then 0x0x0 unless another
+// process's shape is known, and the processes' image shapes must agree (use
+// --resize otherwise). need_eval false: the test split is not loaded (eval
+// stays empty unless validation holds images out). config.resize goes to the
+// image-folder reader.
 TrainEvalSets load_train_eval(const std::string& dir, const Config& config, const Context& ctx,
                               bool need_eval = true, const ShardSpec& shard = {});
 
@@ -54,16 +54,20 @@ TrainEvalSets load_train_eval(const std::string& dir, const Config& config, cons
 ImageSet load_test_split(const std::string& dir, const Config& config, const Context& ctx,
                          const ShardSpec& shard = {});
 
-// Images per shard block: shards hold whole blocks of the seeded order, so
-// that the whitening moments' fixed 32-image blocks (stages/whitener.h) are
-// never split between processes and sum to the single-process bits.
+// Shard blocks are whole multiples of this many images, so that the
+// whitening moments' fixed 32-image blocks (stages/whitener.h) are never
+// split between processes and sum to the single-process bits.
 inline constexpr std::size_t kShardBlockImages = 32;
 
-// The images [first, second) of n that `rank` of `size` processes owns:
-// contiguous whole blocks of kShardBlockImages (only the last may be
-// partial), the blocks split as evenly as possible, earlier ranks taking the
-// extra ones. Ranks past the block count own nothing.
-std::pair<std::size_t, std::size_t> shard_range(std::size_t n, const ShardSpec& shard);
+// How n images are dealt to the processes (core/shard_layout.h): blocks of
+// `block` images (config.shard_block, a multiple of kShardBlockImages)
+// round-robin, shard.rank's view.
+ShardLayout shard_layout(std::size_t n, const ShardSpec& shard, std::size_t block);
+
+// The part of an in-memory set that process shard.rank holds (its `shard`
+// member set; a copy of the whole set when shard.size == 1): for library
+// users who hold the data in memory on every process, and for tests.
+ImageSet take_shard(const ImageSet& whole, const ShardSpec& shard, std::size_t block);
 
 // "validation (held-out training images)" or "test", for reports.
 const char* evaluated_on(const Config& config);

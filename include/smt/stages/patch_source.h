@@ -45,15 +45,17 @@ class PatchSource {
   }
   int label(std::size_t i) const { return images_->labels[index(i).image]; }
 
-  // A shard of a distributed run (ImageSet::offset/total): the augmented
-  // images of the whole set, and the global index of this source's image 0.
-  // Indices of every other member are local. Equal to the local ones for a
-  // whole set.
+  // A shard of a distributed run (ImageSet::shard): the augmented images of
+  // the whole set, and how they are dealt to the processes (layout(): each
+  // image's views stay together in its block). Indices of every other member
+  // are local. Equal to the local ones for a whole set.
   std::size_t global_num_images() const { return views_.augmented(images_->global_size()); }
   std::int64_t global_num_patches() const {
     return static_cast<std::int64_t>(global_num_images()) * patches_per_image();
   }
-  std::size_t first_image() const { return views_.augmented(images_->offset); }
+  ShardLayout layout() const {
+    return images_->layout().augmented(static_cast<std::size_t>(views_.size()));
+  }
 
   // Writes the patches_per_image() x dim() patches of augmented image i.
   void patches(std::size_t i, float* out, std::vector<float>& scratch) const;
