@@ -56,8 +56,8 @@ class EmbedCommand : public Subcommand {
     std::vector<std::int32_t> labels(images.labels.begin(), images.labels.end());
     if (ctx.distributed()) {
       // Each process embedded its shard; process 0 writes them in order.
-      features = smt::gather_rows(*ctx.comm, images.layout(), features, encoder.feature_dim(),
-                                  "features");
+      features =
+          smt::gather_rows(*ctx.comm, images.layout(), features, encoder.feature_dim(), "features");
       labels = smt::gather_rows(*ctx.comm, images.layout(), labels, 1, "labels");
       if (!writes_outputs(ctx)) return 0;
     }

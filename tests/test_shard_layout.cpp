@@ -66,7 +66,8 @@ TEST(ShardLayout, AssembleRestoresTheGlobalOrder) {
       const smt::ShardLayout l = smt::ShardLayout::of(n, r, processes, 8);
       for (std::size_t i = 0; i < l.local_count(); ++i)
         for (std::size_t c = 0; c < row; ++c)
-          parts[static_cast<std::size_t>(r)].push_back(static_cast<char>((l.global_index(i) * row + c) % 128));
+          parts[static_cast<std::size_t>(r)].push_back(
+              static_cast<char>((l.global_index(i) * row + c) % 128));
     }
     const std::string all = smt::ShardLayout::of(n, 0, processes, 8).assemble(parts, row, "rows");
     ASSERT_EQ(all.size(), n * row);
@@ -111,7 +112,8 @@ void expect_shards_merge_into_whole(const std::vector<float>& q, const std::vect
       // Two calls: the split does not matter either.
       const std::size_t half = mine_labels.size() / 2;
       a.add_references(mine.data(), mine_labels.data(), half);
-      a.add_references(mine.data() + half * dim, mine_labels.data() + half, mine_labels.size() - half);
+      a.add_references(mine.data() + half * dim, mine_labels.data() + half,
+                       mine_labels.size() - half);
       parts.push_back(a.neighbors());
     }
     const smt::KnnNeighbors merged = smt::merge_neighbors(parts, nq);

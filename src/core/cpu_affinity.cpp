@@ -61,7 +61,9 @@ ScopedCpuAffinity::~ScopedCpuAffinity() {
 
 #else
 
-std::vector<int> allowed_cpus() { return {}; }
+std::vector<int> allowed_cpus() {
+  return {};
+}
 ScopedCpuAffinity::ScopedCpuAffinity(const std::vector<int>&) {}
 ScopedCpuAffinity::~ScopedCpuAffinity() = default;
 

@@ -40,8 +40,8 @@ void ShardLayout::assemble(const std::vector<std::string>& parts, std::size_t ro
 
 void ShardLayout::place(int r, std::size_t offset, const char* data, std::size_t n,
                         std::size_t row_bytes, void* out) const {
-  SMT_CHECK(offset + n <= count(r) * row_bytes, "bytes ", offset, "..", offset + n,
-            " of process ", r, "'s rows, which hold ", count(r) * row_bytes);
+  SMT_CHECK(offset + n <= count(r) * row_bytes, "bytes ", offset, "..", offset + n, " of process ",
+            r, "'s rows, which hold ", count(r) * row_bytes);
   char* to = static_cast<char*>(out);
   const std::size_t block_bytes = block * row_bytes, p = static_cast<std::size_t>(processes);
   while (n > 0) {

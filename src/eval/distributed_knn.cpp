@@ -57,7 +57,8 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
   std::vector<float> queries = allgather_rows(comm, test.layout(), mine, fdim, "test features");
   std::vector<float>().swap(mine);
   // Every test image has a label (the loaders give one to each).
-  const std::vector<int> test_labels = allgather_rows(comm, test.layout(), test.labels, 1, "test labels");
+  const std::vector<int> test_labels =
+      allgather_rows(comm, test.layout(), test.labels, 1, "test labels");
   metrics.add_seconds("embed_test", t_test.seconds());
   const CommStats c_test = comm_test.elapsed();
   metrics.add_communication("embed_test", c_test.seconds, c_test.bytes);
@@ -127,8 +128,8 @@ EvalResult evaluate_knn_distributed(const FeatureEncoder& encoder, const ImageSe
   metrics.add_seconds("knn", knn_seconds);
   const CommStats c_knn = comm_knn.elapsed();
   metrics.add_communication("knn", c_knn.seconds, c_knn.bytes);
-  metrics.extra()["knn_flops"] = 2.0 * static_cast<double>(n_test) *
-                                 static_cast<double>(n_local) * static_cast<double>(fdim);
+  metrics.extra()["knn_flops"] =
+      2.0 * static_cast<double>(n_test) * static_cast<double>(n_local) * static_cast<double>(fdim);
   metrics.extra()["feature_dim"] = fdim;
   if (comm.is_root()) {
     r.top1 = all.top1_accuracy;

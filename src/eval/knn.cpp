@@ -236,7 +236,8 @@ void KnnAccumulator::merge(std::size_t col_begin, std::size_t col_end) const {
                    const float s = row[col];
                    // Most candidates lose against the current k-th: one comparison each.
                    if (s < sim[k - 1]) continue;
-                   const std::int64_t g = global_index(pending_base_ + static_cast<std::int64_t>(col));
+                   const std::int64_t g =
+                       global_index(pending_base_ + static_cast<std::int64_t>(col));
                    if (!better(s, g, sim[k - 1], idx[k - 1])) continue;
                    std::size_t p = k - 1;
                    while (p > 0 && better(s, g, sim[p - 1], idx[p - 1])) {
@@ -332,8 +333,7 @@ std::string neighbors_to_bytes(const KnnNeighbors& nb) {
   s.reserve(nb.sim.size() * (sizeof(float) + sizeof(int) + sizeof(std::int64_t)));
   s.append(reinterpret_cast<const char*>(nb.sim.data()), nb.sim.size() * sizeof(float));
   s.append(reinterpret_cast<const char*>(nb.label.data()), nb.label.size() * sizeof(int));
-  s.append(reinterpret_cast<const char*>(nb.index.data()),
-           nb.index.size() * sizeof(std::int64_t));
+  s.append(reinterpret_cast<const char*>(nb.index.data()), nb.index.size() * sizeof(std::int64_t));
   return s;
 }
 
@@ -375,8 +375,7 @@ KnnResult classify_neighbors(const KnnNeighbors& nb, std::size_t n_queries, std:
   res.top1.assign(n_queries, -1);
   res.top5.assign(n_queries, std::array<int, 5>{-1, -1, -1, -1, -1});
   parallel_for(
-      default_threads(), 0, n_queries, Schedule::fixed(),
-      [nc] { return std::vector<double>(nc); },
+      default_threads(), 0, n_queries, Schedule::fixed(), [nc] { return std::vector<double>(nc); },
       [&](std::vector<double>& votes, std::size_t q) {
         const float* sim = nb.sim.data() + q * k;
         const int* lab = nb.label.data() + q * k;

@@ -101,9 +101,8 @@ ShardLayout reference_layout(const ImageSet& train, const Config& cfg) {
   return train.shard.augmented(views);
 }
 
-double stream_references(const FeatureEncoder& encoder, const ImageSet& train,
-                         KnnAccumulator& knn, std::size_t block, const Context& ctx,
-                         const TrainCodes* cached) {
+double stream_references(const FeatureEncoder& encoder, const ImageSet& train, KnnAccumulator& knn,
+                         std::size_t block, const Context& ctx, const TrainCodes* cached) {
   const SmtModel& model = encoder.model();
   const ViewSet views = ViewSet::references(model.config);
   const std::size_t n = views.augmented(train.size()), fdim = model.feature_dim();

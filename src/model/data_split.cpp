@@ -41,7 +41,8 @@ void agree_on_shape(ImageSet& s, const Communicator& comm, const char* what) {
     }
     SMT_CHECK(std::equal(shape, shape + 3, theirs), "the ", what, " images of process ", r, " are ",
               theirs[0], "x", theirs[1], "x", theirs[2], " but those of process ", from, " are ",
-              shape[0], "x", shape[1], "x", shape[2], "; use --resize S for images of different sizes");
+              shape[0], "x", shape[1], "x", shape[2],
+              "; use --resize S for images of different sizes");
   }
   if (s.size() == 0 && from >= 0) {
     s.height = shape[0];
@@ -143,7 +144,8 @@ ImageSet take_shard(const ImageSet& whole, const ShardSpec& shard, std::size_t b
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t g = layout.global_index(i);
     s.labels[i] = whole.labels[g];
-    std::copy(whole.image(g), whole.image(g) + bytes, s.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes));
+    std::copy(whole.image(g), whole.image(g) + bytes,
+              s.pixels.begin() + static_cast<std::ptrdiff_t>(i * bytes));
   }
   s.shard = layout;
   return s;

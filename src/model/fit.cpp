@@ -229,8 +229,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
   metrics.add_seconds("statistics", stats_seconds);
   const std::int64_t n_patches = static_cast<std::int64_t>(n_aug_all) * ex.num_patches();
   // This process's patches: the rate is of the coding it did.
-  const double code_flops =
-      coder.flops(static_cast<std::int64_t>(n_aug) * ex.num_patches());
+  const double code_flops = coder.flops(static_cast<std::int64_t>(n_aug) * ex.num_patches());
   auto& x = metrics.extra();
   x["train_patches"] = n_patches;
   x["coding_flops"] = code_flops;

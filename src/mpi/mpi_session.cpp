@@ -66,8 +66,9 @@ class WorldCommunicator final : public Communicator {
     check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
     check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
     MPI_Comm node;
-    check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
-              "MPI_Comm_split_type");
+    check_mpi(
+        MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node),
+        "MPI_Comm_split_type");
     check_mpi(MPI_Comm_size(node, &node_size_), "MPI_Comm_size");
     // The union of the node's processes' CPUs, as a bit mask.
     constexpr int kWords = 16;  // 1024 CPUs
@@ -238,7 +239,9 @@ class WorldCommunicator final : public Communicator {
 
 }  // namespace
 
-bool launched_by_mpi() { return launcher_process_count() > 0; }
+bool launched_by_mpi() {
+  return launcher_process_count() > 0;
+}
 
 MpiSession::MpiSession(int& argc, char**& argv) {
   int provided = 0;

@@ -46,7 +46,9 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
   auto rows_of = [&](std::int64_t d) {
     return static_cast<int>(std::min<std::int64_t>(per_draw, n - d * per_draw));
   };
-  auto mine = [&](std::size_t d) { return layout.whole() || layout.owner(images[d]) == layout.rank; };
+  auto mine = [&](std::size_t d) {
+    return layout.whole() || layout.owner(images[d]) == layout.rank;
+  };
   struct Buffers {
     std::vector<float> all, scratch;
   };

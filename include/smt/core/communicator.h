@@ -125,11 +125,12 @@ std::vector<T> allgather_rows(const Communicator& comm, const ShardLayout& layou
   for (int r = 0; r < layout.processes; ++r)
     sizes[static_cast<std::size_t>(r)] = layout.count(r) * row_bytes;
   std::vector<T> all(layout.total * row);
-  allgather_pieces(comm, reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(T), sizes,
-                   [&](int r, std::size_t offset, const char* data, std::size_t n) {
-                     layout.place(r, offset, data, n, row_bytes, all.data());
-                   },
-                   what);
+  allgather_pieces(
+      comm, reinterpret_cast<const char*>(mine.data()), mine.size() * sizeof(T), sizes,
+      [&](int r, std::size_t offset, const char* data, std::size_t n) {
+        layout.place(r, offset, data, n, row_bytes, all.data());
+      },
+      what);
   return all;
 }
 template <typename T>

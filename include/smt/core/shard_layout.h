@@ -34,7 +34,9 @@ struct ShardLayout {
   }
   std::size_t global_index(std::size_t local) const { return global_index(rank, local); }
   // The process that holds global image g, and g's index there.
-  int owner(std::size_t g) const { return static_cast<int>((g / block) % static_cast<std::size_t>(processes)); }
+  int owner(std::size_t g) const {
+    return static_cast<int>((g / block) % static_cast<std::size_t>(processes));
+  }
   std::size_t local_index(std::size_t g) const {
     return (g / block) / static_cast<std::size_t>(processes) * block + g % block;
   }

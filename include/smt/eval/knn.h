@@ -117,8 +117,9 @@ class KnnAccumulator {
   std::int64_t pending_base_ = 0;    // index (in this process's sequence) of the chunk's first row
   ShardLayout layout_;               // local to global reference indices
   std::int64_t global_index(std::int64_t local) const {
-    return layout_.whole() ? local
-                           : static_cast<std::int64_t>(layout_.global_index(static_cast<std::size_t>(local)));
+    return layout_.whole()
+               ? local
+               : static_cast<std::int64_t>(layout_.global_index(static_cast<std::size_t>(local)));
   }
   std::int64_t n_refs_total_ = 0;
 
