@@ -69,13 +69,14 @@ TEST(ShardLayout, AssembleRestoresTheGlobalOrder) {
           parts[static_cast<std::size_t>(r)].push_back(
               static_cast<char>((l.global_index(i) * row + c) % 128));
     }
-    const std::string all = smt::ShardLayout::of(n, 0, processes, 8).assemble(parts, row, "rows");
+    std::string all(n * row, '\0');
+    smt::ShardLayout::of(n, 0, processes, 8).assemble(parts, row, "rows", all.data());
     ASSERT_EQ(all.size(), n * row);
     for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], static_cast<char>(i % 128)) << i;
     if (processes > 1) {
       parts.back().pop_back();
       try {
-        smt::ShardLayout::of(n, 0, processes, 8).assemble(parts, row, "rows");
+        smt::ShardLayout::of(n, 0, processes, 8).assemble(parts, row, "rows", all.data());
         ADD_FAILURE() << "a short part was accepted";
       } catch (const smt::Error& e) {
         EXPECT_NE(std::string(e.what()).find("bytes of the rows"), std::string::npos) << e.what();

@@ -1,6 +1,7 @@
 #include "kernels/exact_sum.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "smt/core/error.h"
@@ -9,7 +10,8 @@ namespace smt {
 
 namespace {
 constexpr int kFractionBits = 56;
-}
+constexpr double kScale = static_cast<double>(std::uint64_t{1} << kFractionBits);
+}  // namespace
 
 void ExactSum::add(std::size_t at, const std::vector<double>& v) {
   SMT_CHECK(at + v.size() <= acc_.size(), "exact sum of ", acc_.size(), " values: ", v.size(),
@@ -18,6 +20,17 @@ void ExactSum::add(std::size_t at, const std::vector<double>& v) {
     SMT_CHECK(std::isfinite(v[i]) && std::fabs(v[i]) < 0x1p48, "value ", v[i],
               " is outside the exact-sum range (finite, below 2^48 in magnitude)");
     acc_[at + i] += static_cast<ExactInt>(std::ldexp(v[i], kFractionBits));
+  }
+}
+
+void ExactSum::add(std::size_t at, const float* v, std::size_t n) {
+  SMT_CHECK(at + n <= acc_.size(), "exact sum of ", acc_.size(), " values: ", n, " values at ", at,
+            " do not fit");
+  for (std::size_t i = 0; i < n; ++i) {
+    SMT_CHECK(std::isfinite(v[i]) && std::fabs(v[i]) < 0x1p48f, "value ", v[i],
+              " is outside the exact-sum range (finite, below 2^48 in magnitude)");
+    // A power of two: the product is exact, as ldexp's is (and cheaper).
+    acc_[at + i] += static_cast<ExactInt>(static_cast<double>(v[i]) * kScale);
   }
 }
 

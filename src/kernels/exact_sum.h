@@ -20,6 +20,8 @@ class ExactSum {
   // acc[at + i] += v[i]; |v[i]| must stay below 2^48 (checked), which
   // leaves room for 2^23 additions of that size.
   void add(std::size_t at, const std::vector<double>& v);
+  // acc[at + i] += v[i] for i < n.
+  void add(std::size_t at, const float* v, std::size_t n);
   // The sums, rounded to double.
   std::vector<double> values() const;
 

@@ -268,8 +268,7 @@ SmtModel fit_model(const ImageSet& train, const Config& cfg, const Context& ctx,
     const int usable = std::max(omp_get_num_procs(), static_cast<int>(cpus.size()));
     solve_ctx.threads = std::min(ctx.threads * ctx.comm->node_processes(), usable);
     solve_threads.emplace(solve_ctx.threads);
-    ctx.log(str_cat("process 0 solves with ", solve_ctx.threads, " threads on ",
-                    cpus.empty() ? omp_get_num_procs() : static_cast<int>(cpus.size()),
+    ctx.log(str_cat("process 0 solves with ", solve_ctx.threads, " threads on ", usable,
                     " CPUs of its machine"));
   }
   model.projection = Projection::fit(std::move(stats), cfg.embed_dim, cfg.skip, cfg.v_reg,

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 
+#include "kernels/exact_sum.h"
 #include "smt/core/error.h"
 #include "smt/core/parallel.h"
 #include "smt/core/rng.h"
@@ -22,11 +24,13 @@ namespace {
 // and writes their whitened patches to out (n x dim). Zero patches (flat
 // regions that whiten to nothing) are returned too; callers skip them.
 // Deterministic for a given rng state, independent of the thread count. In a
-// distributed run every process draws the same pairs over the whole set,
-// extracts those of its own shard and receives the others' rows, so that
-// every process holds exactly the single-process sample.
+// distributed run every process draws the same pairs over the whole set and
+// extracts those of its own shard. Without `local_rows` it then receives the
+// others' rows, so that every process holds exactly the single-process
+// sample; with it, the rows stay where they were made (the others' rows are
+// left as they were) and local_rows[r] says which rows this process made.
 void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vector<float>& out,
-                    const Context& ctx) {
+                    const Context& ctx, std::vector<char>* local_rows = nullptr) {
   const int per_image = src.patches_per_image(), dim = src.dim();
   // A handful of positions per image amortises the image's extraction.
   const int per_draw = std::max(1, std::min(8, per_image / 4));
@@ -46,9 +50,7 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
   auto rows_of = [&](std::int64_t d) {
     return static_cast<int>(std::min<std::int64_t>(per_draw, n - d * per_draw));
   };
-  auto mine = [&](std::size_t d) {
-    return layout.whole() || layout.owner(images[d]) == layout.rank;
-  };
+  auto mine = [&](std::size_t d) { return layout.owner(images[d]) == layout.rank; };
   struct Buffers {
     std::vector<float> all, scratch;
   };
@@ -58,10 +60,17 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
       [&](Buffers& b, std::size_t d) {
         if (!mine(d)) return;  // another process's image
         const std::int64_t row = static_cast<std::int64_t>(d) * per_draw;
-        const std::size_t local = layout.whole() ? images[d] : layout.local_index(images[d]);
-        src.patches_at(local, positions.data() + row, rows_of(static_cast<std::int64_t>(d)),
+        src.patches_at(layout.local_index(images[d]), positions.data() + row,
+                       rows_of(static_cast<std::int64_t>(d)),
                        out.data() + static_cast<std::size_t>(row) * dim, b.all, b.scratch);
       });
+  if (local_rows) {
+    local_rows->assign(static_cast<std::size_t>(n), 0);
+    for (std::int64_t d = 0; d < draws; ++d)
+      if (mine(static_cast<std::size_t>(d)))
+        std::fill_n(local_rows->begin() + d * per_draw, rows_of(d), 1);
+    return;
+  }
   if (!ctx.distributed()) return;
   // Each process sends the rows of its images in draw order; the owner of
   // each draw's image says whose rows come next.
@@ -134,6 +143,61 @@ std::vector<int> worst_represented_first(const std::vector<float>& best_sim,
   std::stable_sort(order.begin(), order.end(),
                    [&](int a, int b) { return best_sim[a] < best_sim[b]; });
   return order;
+}
+
+// A patch of a batch and how well the dictionary represents it.
+struct WorstPatch {
+  float best = 0;
+  std::int64_t row = 0;  // in the batch
+  std::vector<float> patch;
+};
+
+// The `count` worst-represented non-zero patches of a batch over every
+// process (ascending best cosine, ties in batch order): each process offers
+// its own `count` worst (its packed patches `local`, batch rows `rows`), and
+// the offers are merged.
+std::vector<WorstPatch> worst_represented(const std::vector<float>& best_sim,
+                                          const std::vector<int>& assign,
+                                          const std::vector<int>& rows,
+                                          const std::vector<float>& local, int dim, int count,
+                                          const Context& ctx) {
+  std::vector<int> order = worst_represented_first(best_sim, assign);
+  if (order.size() > static_cast<std::size_t>(count)) order.resize(count);
+  std::vector<WorstPatch> all;
+  if (!ctx.distributed()) {
+    for (const int i : order)
+      all.push_back({best_sim[i], rows[i],
+                     std::vector<float>(local.begin() + static_cast<std::ptrdiff_t>(i) * dim,
+                                        local.begin() + static_cast<std::ptrdiff_t>(i + 1) * dim)});
+    return all;
+  }
+  const std::size_t record = sizeof(float) + sizeof(std::int64_t) + dim * sizeof(float);
+  std::string mine;
+  for (const int i : order) {
+    const std::int64_t row = rows[i];
+    mine.append(reinterpret_cast<const char*>(&best_sim[i]), sizeof(float));
+    mine.append(reinterpret_cast<const char*>(&row), sizeof(row));
+    mine.append(reinterpret_cast<const char*>(local.data() + static_cast<std::size_t>(i) * dim),
+                dim * sizeof(float));
+  }
+  for (const std::string& part : ctx.comm->allgather(mine)) {
+    SMT_CHECK(part.size() % record == 0, "a process sent worst-represented patches of ",
+              part.size(), " bytes, not a multiple of ", record);
+    for (std::size_t at = 0; at < part.size(); at += record) {
+      WorstPatch w;
+      w.patch.resize(static_cast<std::size_t>(dim));
+      std::memcpy(&w.best, part.data() + at, sizeof(float));
+      std::memcpy(&w.row, part.data() + at + sizeof(float), sizeof(w.row));
+      std::memcpy(w.patch.data(), part.data() + at + sizeof(float) + sizeof(w.row),
+                  dim * sizeof(float));
+      all.push_back(std::move(w));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const WorstPatch& a, const WorstPatch& b) {
+    return a.best != b.best ? a.best < b.best : a.row < b.row;
+  });
+  if (all.size() > static_cast<std::size_t>(count)) all.resize(count);
+  return all;
 }
 
 // x / |x| in place (zero stays zero).
@@ -230,37 +294,80 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   // which then never win a patch and stay dead.
   std::vector<float> atoms = fit_greedy(src, size, init_threshold, 0, ctx).atoms_;
   Rng rng(ctx.seed, Stream::kDictionaryKMeans);
-  std::vector<double> counts(size, 0.0);
-  std::vector<float> cand, best_sim;
-  std::vector<int> assign;
+  // Patches won by each atom so far: its atom is their running mean.
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(size), 0);
+  std::vector<float> cand, local, best_sim;
+  std::vector<char> is_local;
+  std::vector<int> rows, assign;
+  const std::size_t sum_values = static_cast<std::size_t>(size) * dim;
   Progress progress(ctx, "dictionary (k-means)", iterations);
   for (int it = 0; it < iterations; ++it) {
-    sample_patches(src, rng, batch, cand, ctx);
-    assign_nearest(Dictionary(size, dim, atoms), cand, batch, assign, best_sim, ctx.num_threads());
-    std::vector<char> hit(size, 0);
-    // Sequential update in batch order keeps the result deterministic.
-    for (int r = 0; r < batch; ++r) {
-      const int k = assign[r];
+    // Each process assigns the batch's patches of its own images, and the
+    // per-atom sums are reduced: exact sums, so the same bits whatever the
+    // order of addition, and so whatever the process count.
+    sample_patches(src, rng, batch, cand, ctx, &is_local);
+    rows.clear();
+    for (int r = 0; r < batch; ++r)
+      if (is_local[r]) rows.push_back(r);
+    const int n = static_cast<int>(rows.size());
+    local.resize(static_cast<std::size_t>(n) * dim);
+    for (int i = 0; i < n; ++i)
+      std::copy_n(cand.data() + static_cast<std::size_t>(rows[i]) * dim, dim,
+                  local.data() + static_cast<std::size_t>(i) * dim);
+    assign_nearest(Dictionary(size, dim, atoms), local, n, assign, best_sim, ctx.num_threads());
+    ExactSum sums(sum_values);
+    std::vector<std::int64_t> wins(static_cast<std::size_t>(size), 0);
+    for (int i = 0; i < n; ++i) {
+      const int k = assign[i];
       if (k < 0) continue;
-      hit[k] = 1;
-      counts[k] += 1.0;
-      const float eta = static_cast<float>(1.0 / counts[k]);
-      float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
-      const float* x = cand.data() + static_cast<std::size_t>(r) * dim;
-      for (int d = 0; d < dim; ++d) a[d] = (1.0f - eta) * a[d] + eta * x[d];
+      ++wins[k];
+      sums.add(static_cast<std::size_t>(k) * dim, local.data() + static_cast<std::size_t>(i) * dim,
+               static_cast<std::size_t>(dim));
     }
-    // Atoms that have never won a patch move to the worst-represented
-    // patches of this batch.
-    const std::vector<int> worst = worst_represented_first(best_sim, assign);
-    std::size_t next = 0;
+    if (ctx.distributed()) {
+      std::string mine = sums.to_bytes();
+      mine.append(reinterpret_cast<const char*>(wins.data()), wins.size() * sizeof(wins[0]));
+      sums = ExactSum(sum_values);
+      std::fill(wins.begin(), wins.end(), 0);
+      for (const std::string& part : ctx.comm->allgather(mine)) {
+        SMT_CHECK(part.size() == mine.size(), "a process sent k-means sums of ", part.size(),
+                  " bytes, expected ", mine.size());
+        sums.add_bytes(part);
+        for (int k = 0; k < size; ++k) {
+          std::int64_t w = 0;
+          std::memcpy(&w, part.data() + sums.bytes() + k * sizeof(w), sizeof(w));
+          wins[k] += w;
+        }
+      }
+    }
+    // The running mean over every patch won so far, in closed form: an
+    // atom's start (or its previous batch's normalised mean) weighs as the
+    // patches behind it; a first win replaces the start.
+    const std::vector<double> total = sums.values();
+    int dead = 0;
     for (int k = 0; k < size; ++k) {
       float* a = atoms.data() + static_cast<std::size_t>(k) * dim;
-      if (counts[k] == 0.0 && !hit[k]) {
-        if (next < worst.size())
-          std::copy_n(cand.data() + static_cast<std::size_t>(worst[next++]) * dim, dim, a);
+      const double* t = total.data() + static_cast<std::size_t>(k) * dim;
+      if (wins[k] > 0) {
+        const double before = static_cast<double>(counts[k]);
+        const double inv = 1.0 / (before + static_cast<double>(wins[k]));
+        for (int d = 0; d < dim; ++d) a[d] = static_cast<float>((before * a[d] + t[d]) * inv);
+        counts[k] += wins[k];
       }
-      normalize(a, dim);
+      dead += counts[k] == 0;
     }
+    // Atoms that have never won a patch move to the worst-represented
+    // patches of this batch (ascending best cosine, ties in batch order).
+    if (dead > 0) {
+      const std::vector<WorstPatch> worst =
+          worst_represented(best_sim, assign, rows, local, dim, dead, ctx);
+      std::size_t next = 0;
+      for (int k = 0; k < size && next < worst.size(); ++k)
+        if (counts[k] == 0)
+          std::copy_n(worst[next++].patch.data(), dim,
+                      atoms.data() + static_cast<std::size_t>(k) * dim);
+    }
+    for (int k = 0; k < size; ++k) normalize(atoms.data() + static_cast<std::size_t>(k) * dim, dim);
     progress.update(it + 1);
   }
   progress.finish();

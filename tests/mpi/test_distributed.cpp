@@ -76,8 +76,10 @@ Data mnist_or_blobs(std::size_t n_train, std::size_t n_test) {
   c.shard_block = static_cast<int>(kBlock);
   const char* dir = std::getenv("SMT_DATA_DIR");
   if (dir && *dir) {
-    d.train = smt::load_split(dir, true, {.limit = static_cast<std::int64_t>(n_train), .limit_seed = 3});
-    d.test = smt::load_split(dir, false, {.limit = static_cast<std::int64_t>(n_test), .limit_seed = 3});
+    d.train =
+        smt::load_split(dir, true, {.limit = static_cast<std::int64_t>(n_train), .limit_seed = 3});
+    d.test =
+        smt::load_split(dir, false, {.limit = static_cast<std::int64_t>(n_test), .limit_seed = 3});
     d.name = "MNIST";
   } else {
     d.train = smt::testing::blobs(static_cast<int>(n_train), 16, 1, 11);
@@ -123,12 +125,15 @@ TEST(Distributed, ReduceSumFollowsTheFixedTree) {
     std::vector<double> part(static_cast<std::size_t>(n));
     for (int r = 0; r < n; ++r) part[static_cast<std::size_t>(r)] = 0.1 * (r + 1);
     for (int s = 1; s < n; s <<= 1)
-      for (int r = 0; r + s < n; r += 2 * s) part[static_cast<std::size_t>(r)] += part[static_cast<std::size_t>(r + s)];
+      for (int r = 0; r + s < n; r += 2 * s)
+        part[static_cast<std::size_t>(r)] += part[static_cast<std::size_t>(r + s)];
     for (double v : mine) EXPECT_EQ(v, part[0]);
   }
-  const std::vector<std::string> all = g_world->allgather(std::string(1, static_cast<char>('a' + g_world->rank())));
+  const std::vector<std::string> all =
+      g_world->allgather(std::string(1, static_cast<char>('a' + g_world->rank())));
   ASSERT_EQ(all.size(), static_cast<std::size_t>(n));
-  for (int r = 0; r < n; ++r) EXPECT_EQ(all[static_cast<std::size_t>(r)], std::string(1, static_cast<char>('a' + r)));
+  for (int r = 0; r < n; ++r)
+    EXPECT_EQ(all[static_cast<std::size_t>(r)], std::string(1, static_cast<char>('a' + r)));
 }
 
 TEST(Distributed, ExactSumIgnoresTheOrder) {
@@ -146,36 +151,46 @@ TEST(Distributed, ExactSumIgnoresTheOrder) {
 TEST(Distributed, WhiteningAndDictionariesEqualOneProcess) {
   Data d = mnist_or_blobs(300, 10);
   const smt::ImageSet part = shard_of(d.train);
-  for (const smt::DictMethod method :
-       {smt::DictMethod::kGreedy, smt::DictMethod::kKMeans, smt::DictMethod::kOnline}) {
-    for (const bool flip : {false, true}) {
-      SCOPED_TRACE(d.name + (flip ? " with flips" : "") + " method " +
-                   std::to_string(static_cast<int>(method)));
-      smt::Config c = d.config;
-      c.dict_method = method;
-      c.flip = flip;
-      c.kmeans_iters = 2;
-      const smt::SmtModel shape = [&] {
-        smt::SmtModel m;
-        m.config = c;
-        m.height = d.train.height;
-        m.width = d.train.width;
-        m.channels = d.train.channels;
-        return m;
-      }();
-      const smt::ViewSet prep = smt::ViewSet::preprocessing(c);
-      const smt::Whitener w1 = smt::Whitener::fit(
-          smt::patch_moments(smt::PatchSource(d.train, shape.extractor(), nullptr, prep), single()),
-          c.whiten_tol);
-      const smt::Whitener wn = smt::Whitener::fit(
-          smt::patch_moments(smt::PatchSource(part, shape.extractor(), nullptr, prep), distributed()),
-          c.whiten_tol);
-      EXPECT_EQ(w1.matrix(), wn.matrix());
-      const smt::Dictionary d1 = smt::Dictionary::fit(
-          smt::PatchSource(d.train, shape.extractor(), &w1, prep), c, single());
-      const smt::Dictionary dn = smt::Dictionary::fit(
-          smt::PatchSource(part, shape.extractor(), &wn, prep), c, distributed());
-      EXPECT_EQ(d1.atoms(), dn.atoms());
+  // k-means twice: with batches larger than the dictionary, and with
+  // batches of 40 patches for 128 atoms, so that atoms that won nothing move
+  // to worst-represented patches offered by every process.
+  for (const int kmeans_batch : {0, 40}) {
+    for (const smt::DictMethod method :
+         {smt::DictMethod::kGreedy, smt::DictMethod::kKMeans, smt::DictMethod::kOnline}) {
+      if (kmeans_batch > 0 && method != smt::DictMethod::kKMeans) continue;
+      for (const bool flip : {false, true}) {
+        SCOPED_TRACE(d.name + (flip ? " with flips" : "") + " method " +
+                     std::to_string(static_cast<int>(method)) + " k-means batch " +
+                     std::to_string(kmeans_batch));
+        smt::Config c = d.config;
+        c.dict_method = method;
+        c.flip = flip;
+        c.kmeans_iters = kmeans_batch > 0 ? 6 : 2;
+        if (kmeans_batch > 0) c.kmeans_batch = kmeans_batch;
+        const smt::SmtModel shape = [&] {
+          smt::SmtModel m;
+          m.config = c;
+          m.height = d.train.height;
+          m.width = d.train.width;
+          m.channels = d.train.channels;
+          return m;
+        }();
+        const smt::ViewSet prep = smt::ViewSet::preprocessing(c);
+        const smt::Whitener w1 = smt::Whitener::fit(
+            smt::patch_moments(smt::PatchSource(d.train, shape.extractor(), nullptr, prep),
+                               single()),
+            c.whiten_tol);
+        const smt::Whitener wn = smt::Whitener::fit(
+            smt::patch_moments(smt::PatchSource(part, shape.extractor(), nullptr, prep),
+                               distributed()),
+            c.whiten_tol);
+        EXPECT_EQ(w1.matrix(), wn.matrix());
+        const smt::Dictionary d1 = smt::Dictionary::fit(
+            smt::PatchSource(d.train, shape.extractor(), &w1, prep), c, single());
+        const smt::Dictionary dn = smt::Dictionary::fit(
+            smt::PatchSource(part, shape.extractor(), &wn, prep), c, distributed());
+        EXPECT_EQ(d1.atoms(), dn.atoms());
+      }
     }
   }
 }
@@ -192,7 +207,8 @@ TEST(Distributed, StatisticsEigenvaluesAndPredictionsEqualOneProcess) {
     const smt::SmtModel many = smt::fit_model(train_part, c, distributed(), mn);
     EXPECT_EQ(one.whitener.matrix(), many.whitener.matrix());
     EXPECT_EQ(one.dictionary.atoms(), many.dictionary.atoms());
-    const std::vector<double> e1 = one.fit_report["eigenvalues"], en = many.fit_report["eigenvalues"];
+    const std::vector<double> e1 = one.fit_report["eigenvalues"],
+                              en = many.fit_report["eigenvalues"];
     ASSERT_EQ(e1.size(), en.size());
     // Relative to the spectrum's scale: the null direction's eigenvalue is
     // rounding (about -1e-8 against eigenvalues of 1e5 on MNIST) and has no
@@ -231,12 +247,14 @@ TEST(Distributed, StatisticsEigenvaluesAndPredictionsEqualOneProcess) {
     }
 
     // k-NN predictions of one process's model: both streamed sides.
-    for (const smt::KnnStreaming side : {smt::KnnStreaming::kStreamTrain, smt::KnnStreaming::kStreamTest}) {
+    for (const smt::KnnStreaming side :
+         {smt::KnnStreaming::kStreamTrain, smt::KnnStreaming::kStreamTest}) {
       smt::EvalOptions options;
       options.streaming = side;
       options.block_images = 48;
       smt::RunMetrics k1, kn;
-      const smt::EvalResult r1 = smt::evaluate_knn(one, d.train, d.test, single(), k1, nullptr, options);
+      const smt::EvalResult r1 =
+          smt::evaluate_knn(one, d.train, d.test, single(), k1, nullptr, options);
       const smt::EvalResult rn =
           smt::evaluate_knn(one, train_part, test_part, distributed(), kn, nullptr, options);
       if (g_world->is_root()) {

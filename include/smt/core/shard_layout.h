@@ -56,12 +56,6 @@ struct ShardLayout {
   // another size.
   void assemble(const std::vector<std::string>& parts, std::size_t row_bytes, const char* what,
                 void* out) const;
-  std::string assemble(const std::vector<std::string>& parts, std::size_t row_bytes,
-                       const char* what) const {
-    std::string out(total * row_bytes, '\0');
-    assemble(parts, row_bytes, what, out.data());
-    return out;
-  }
 };
 
 }  // namespace smt
