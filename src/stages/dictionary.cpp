@@ -27,10 +27,10 @@ namespace {
 // distributed run every process draws the same pairs over the whole set and
 // extracts those of its own shard. Without `local_rows` it then receives the
 // others' rows, so that every process holds exactly the single-process
-// sample; with it, the rows stay where they were made (the others' rows are
-// left as they were) and local_rows[r] says which rows this process made.
+// sample; with it, the rows stay where they were made: out holds only this
+// process's rows, packed in batch order, and local_rows their batch rows.
 void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vector<float>& out,
-                    const Context& ctx, std::vector<char>* local_rows = nullptr) {
+                    const Context& ctx, std::vector<int>* local_rows = nullptr) {
   const int per_image = src.patches_per_image(), dim = src.dim();
   // A handful of positions per image amortises the image's extraction.
   const int per_draw = std::max(1, std::min(8, per_image / 4));
@@ -43,7 +43,6 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
       positions[d * per_draw + k] =
           static_cast<int>(rng.below_fast(static_cast<std::uint64_t>(per_image)));
   }
-  out.resize(static_cast<std::size_t>(n) * dim);
   const ShardLayout layout = src.layout();
   SMT_CHECK(layout.whole() || layout.local_count() == src.num_images(), "a shard of ",
             src.num_images(), " training images where its layout says ", layout.local_count());
@@ -51,6 +50,20 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
     return static_cast<int>(std::min<std::int64_t>(per_draw, n - d * per_draw));
   };
   auto mine = [&](std::size_t d) { return layout.owner(images[d]) == layout.rank; };
+  // Where each of this process's draws goes in out: its batch row, or the
+  // next packed row.
+  std::vector<std::int64_t> at(static_cast<std::size_t>(draws), -1);
+  std::int64_t made = 0;
+  if (local_rows) local_rows->clear();
+  for (std::int64_t d = 0; d < draws; ++d) {
+    if (!mine(static_cast<std::size_t>(d))) continue;
+    at[d] = local_rows ? made : d * per_draw;
+    if (local_rows)
+      for (int k = 0; k < rows_of(d); ++k)
+        local_rows->push_back(static_cast<int>(d * per_draw + k));
+    made += rows_of(d);
+  }
+  out.resize(static_cast<std::size_t>(local_rows ? made : n) * dim);
   struct Buffers {
     std::vector<float> all, scratch;
   };
@@ -58,20 +71,13 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
       ctx.num_threads(), 0, static_cast<std::size_t>(draws), Schedule::dynamic(4),
       [] { return Buffers{}; },
       [&](Buffers& b, std::size_t d) {
-        if (!mine(d)) return;  // another process's image
+        if (at[d] < 0) return;  // another process's image
         const std::int64_t row = static_cast<std::int64_t>(d) * per_draw;
         src.patches_at(layout.local_index(images[d]), positions.data() + row,
                        rows_of(static_cast<std::int64_t>(d)),
-                       out.data() + static_cast<std::size_t>(row) * dim, b.all, b.scratch);
+                       out.data() + static_cast<std::size_t>(at[d]) * dim, b.all, b.scratch);
       });
-  if (local_rows) {
-    local_rows->assign(static_cast<std::size_t>(n), 0);
-    for (std::int64_t d = 0; d < draws; ++d)
-      if (mine(static_cast<std::size_t>(d)))
-        std::fill_n(local_rows->begin() + d * per_draw, rows_of(d), 1);
-    return;
-  }
-  if (!ctx.distributed()) return;
+  if (local_rows || !ctx.distributed()) return;
   // Each process sends the rows of its images in draw order; the owner of
   // each draw's image says whose rows come next.
   std::string rows;
@@ -83,16 +89,16 @@ void sample_patches(const PatchSource& src, Rng& rng, std::int64_t n, std::vecto
   const std::vector<std::string> all = ctx.comm->allgather(rows);
   SMT_CHECK(all.size() == static_cast<std::size_t>(layout.processes), "patch samples from ",
             all.size(), " processes, expected ", layout.processes);
-  std::vector<std::size_t> at(all.size(), 0);
+  std::vector<std::size_t> read(all.size(), 0);
   for (std::int64_t d = 0; d < draws; ++d) {
     const std::size_t bytes = static_cast<std::size_t>(rows_of(d)) * dim * sizeof(float);
     const std::size_t r = static_cast<std::size_t>(layout.owner(images[d]));
-    SMT_CHECK(at[r] + bytes <= all[r].size(), "process ", r, " sent too few sampled patches");
-    std::memcpy(out.data() + d * per_draw * dim, all[r].data() + at[r], bytes);
-    at[r] += bytes;
+    SMT_CHECK(read[r] + bytes <= all[r].size(), "process ", r, " sent too few sampled patches");
+    std::memcpy(out.data() + d * per_draw * dim, all[r].data() + read[r], bytes);
+    read[r] += bytes;
   }
   for (std::size_t r = 0; r < all.size(); ++r)
-    SMT_CHECK(at[r] == all[r].size(), "process ", r, " sent ", all[r].size() - at[r],
+    SMT_CHECK(read[r] == all[r].size(), "process ", r, " sent ", all[r].size() - read[r],
               " bytes of sampled patches too many: the shards do not agree on the training set");
 }
 
@@ -163,14 +169,6 @@ std::vector<WorstPatch> worst_represented(const std::vector<float>& best_sim,
                                           const Context& ctx) {
   std::vector<int> order = worst_represented_first(best_sim, assign);
   if (order.size() > static_cast<std::size_t>(count)) order.resize(count);
-  std::vector<WorstPatch> all;
-  if (!ctx.distributed()) {
-    for (const int i : order)
-      all.push_back({best_sim[i], rows[i],
-                     std::vector<float>(local.begin() + static_cast<std::ptrdiff_t>(i) * dim,
-                                        local.begin() + static_cast<std::ptrdiff_t>(i + 1) * dim)});
-    return all;
-  }
   const std::size_t record = sizeof(float) + sizeof(std::int64_t) + dim * sizeof(float);
   std::string mine;
   for (const int i : order) {
@@ -180,7 +178,10 @@ std::vector<WorstPatch> worst_represented(const std::vector<float>& best_sim,
     mine.append(reinterpret_cast<const char*>(local.data() + static_cast<std::size_t>(i) * dim),
                 dim * sizeof(float));
   }
-  for (const std::string& part : ctx.comm->allgather(mine)) {
+  // One process merges its single offer the same way.
+  std::vector<WorstPatch> all;
+  for (const std::string& part :
+       ctx.distributed() ? ctx.comm->allgather(mine) : std::vector<std::string>{mine}) {
     SMT_CHECK(part.size() % record == 0, "a process sent worst-represented patches of ",
               part.size(), " bytes, not a multiple of ", record);
     for (std::size_t at = 0; at < part.size(); at += record) {
@@ -296,8 +297,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
   Rng rng(ctx.seed, Stream::kDictionaryKMeans);
   // Patches won by each atom so far: its atom is their running mean.
   std::vector<std::int64_t> counts(static_cast<std::size_t>(size), 0);
-  std::vector<float> cand, local, best_sim;
-  std::vector<char> is_local;
+  std::vector<float> local, best_sim;
   std::vector<int> rows, assign;
   const std::size_t sum_values = static_cast<std::size_t>(size) * dim;
   Progress progress(ctx, "dictionary (k-means)", iterations);
@@ -305,15 +305,8 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
     // Each process assigns the batch's patches of its own images, and the
     // per-atom sums are reduced: exact sums, so the same bits whatever the
     // order of addition, and so whatever the process count.
-    sample_patches(src, rng, batch, cand, ctx, &is_local);
-    rows.clear();
-    for (int r = 0; r < batch; ++r)
-      if (is_local[r]) rows.push_back(r);
+    sample_patches(src, rng, batch, local, ctx, &rows);
     const int n = static_cast<int>(rows.size());
-    local.resize(static_cast<std::size_t>(n) * dim);
-    for (int i = 0; i < n; ++i)
-      std::copy_n(cand.data() + static_cast<std::size_t>(rows[i]) * dim, dim,
-                  local.data() + static_cast<std::size_t>(i) * dim);
     assign_nearest(Dictionary(size, dim, atoms), local, n, assign, best_sim, ctx.num_threads());
     ExactSum sums(sum_values);
     std::vector<std::int64_t> wins(static_cast<std::size_t>(size), 0);
@@ -324,22 +317,7 @@ Dictionary Dictionary::fit_kmeans(const PatchSource& src, int size, int iteratio
       sums.add(static_cast<std::size_t>(k) * dim, local.data() + static_cast<std::size_t>(i) * dim,
                static_cast<std::size_t>(dim));
     }
-    if (ctx.distributed()) {
-      std::string mine = sums.to_bytes();
-      mine.append(reinterpret_cast<const char*>(wins.data()), wins.size() * sizeof(wins[0]));
-      sums = ExactSum(sum_values);
-      std::fill(wins.begin(), wins.end(), 0);
-      for (const std::string& part : ctx.comm->allgather(mine)) {
-        SMT_CHECK(part.size() == mine.size(), "a process sent k-means sums of ", part.size(),
-                  " bytes, expected ", mine.size());
-        sums.add_bytes(part);
-        for (int k = 0; k < size; ++k) {
-          std::int64_t w = 0;
-          std::memcpy(&w, part.data() + sums.bytes() + k * sizeof(w), sizeof(w));
-          wins[k] += w;
-        }
-      }
-    }
+    if (ctx.distributed()) all_processes_sum(*ctx.comm, sums, wins, "k-means sums");
     // The running mean over every patch won so far, in closed form: an
     // atom's start (or its previous batch's normalised mean) weighs as the
     // patches behind it; a first win replaces the start.

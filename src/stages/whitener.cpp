@@ -3,7 +3,6 @@
 #include <cblas.h>
 
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "kernels/exact_sum.h"
@@ -42,9 +41,8 @@ void MomentAccumulator::merge(const MomentAccumulator& other) {
   count_ += other.count_;
 }
 
-MomentAccumulator MomentAccumulator::from_sums(int dim, std::int64_t count,
-                                                std::vector<double> sum,
-                                                std::vector<double> outer) {
+MomentAccumulator MomentAccumulator::from_sums(int dim, std::int64_t count, std::vector<double> sum,
+                                               std::vector<double> outer) {
   SMT_CHECK(sum.size() == static_cast<std::size_t>(dim) &&
                 outer.size() == static_cast<std::size_t>(dim) * dim && count >= 0,
             "moment sums of dimension ", dim, " hold ", sum.size(), " and ", outer.size(),
@@ -94,7 +92,7 @@ MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
   // sum of x (dim), then sum of x x^T (dim x dim), exactly.
   const std::size_t values = static_cast<std::size_t>(dim) * (dim + 1);
   ExactSum total(values);
-  std::int64_t count = 0;
+  std::vector<std::int64_t> count{0};  // patches
   std::vector<MomentAccumulator> wave(kWaveBlocks, MomentAccumulator(dim));
   struct Buffers {
     std::vector<float> patches, scratch;
@@ -118,28 +116,14 @@ MomentAccumulator patch_moments(const PatchSource& source, const Context& ctx) {
     for (std::size_t b = 0; b < wn; ++b) {
       total.add(0, wave[b].sums());
       total.add(static_cast<std::size_t>(dim), wave[b].outer_sums());
-      count += wave[b].count();
+      count[0] += wave[b].count();
     }
   }
-  if (ctx.distributed()) {
-    // Exact sums: any order of addition gives the same bits.
-    std::string mine = total.to_bytes();
-    mine.append(reinterpret_cast<const char*>(&count), sizeof(count));
-    total = ExactSum(values);
-    count = 0;
-    for (const std::string& part : ctx.comm->allgather(mine)) {
-      SMT_CHECK(part.size() == total.bytes() + sizeof(count), "a process sent moment sums of ",
-                part.size(), " bytes, expected ", total.bytes() + sizeof(count));
-      total.add_bytes(part);
-      std::int64_t c = 0;
-      std::memcpy(&c, part.data() + total.bytes(), sizeof(c));
-      count += c;
-    }
-  }
+  if (ctx.distributed()) all_processes_sum(*ctx.comm, total, count, "moment sums");
   std::vector<double> all = total.values();
   std::vector<double> outer(all.begin() + dim, all.end());
   all.resize(static_cast<std::size_t>(dim));
-  return MomentAccumulator::from_sums(dim, count, std::move(all), std::move(outer));
+  return MomentAccumulator::from_sums(dim, count[0], std::move(all), std::move(outer));
 }
 
 Whitener Whitener::fit(const MomentAccumulator& moments, double tol) {
