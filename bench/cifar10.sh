@@ -9,6 +9,9 @@
 #   bash bench/cifar10.sh lever NAME   # one row of the issue-15 lever table: configs/cifar10-jpeg.json
 #                                      # at --train-limit 5000 --validation 2000 plus the options
 #                                      # after NAME (held-out training images, never the test split)
+#   bash bench/cifar10.sh knn K,T ...  # the k-NN's k and temperature: one model fitted as a lever
+#                                      # row, then smt eval for each K,T pair (the same features,
+#                                      # so pairs differ only in the vote)
 # Writes bench/results/cifar10-<name>.json (smt's metrics) and .time (GNU time -v).
 # Extra arguments after the mode go to smt run.
 set -euo pipefail
@@ -45,5 +48,20 @@ case $mode in
     run "lever-$name" configs/cifar10-jpeg.json --train-limit 5000 --validation 2000 \
       --memory-limit 11 "$@"
     ;;
-  *) echo "usage: bash bench/cifar10.sh full|small|scale N|lever NAME [smt run args]" >&2; exit 2 ;;
+  knn)
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    ./build/smt fit --config configs/cifar10-jpeg.json --data "$DATA" --train-limit 5000 \
+      --validation 2000 --memory-limit 11 -q --model "$dir/model.smt"
+    for pair in "$@"; do
+      k=${pair%,*} t=${pair#*,}
+      echo "== knn k $k, temperature $t" >&2
+      ./build/smt eval --model "$dir/model.smt" --data "$DATA" --knn-k "$k" --knn-temperature "$t" \
+        -q --metrics "bench/results/cifar10-knn-k$k-t$t.json"
+    done
+    ;;
+  *)
+    echo "usage: bash bench/cifar10.sh full|small|scale N|lever NAME [smt run args]|knn K,T ..." >&2
+    exit 2
+    ;;
 esac
