@@ -1,7 +1,8 @@
-// Sums of doubles that are exact and therefore independent of the order of
-// addition: each value is truncated once to a fixed point of 2^-56 and added
-// as a 128-bit integer. Used where the same bits must come out whatever the
-// thread or process count (the whitening moments), on a few thousand values.
+// Sums of doubles or floats that are exact and therefore independent of the
+// order of addition: each value is truncated once to a fixed point of 2^-56
+// and added as a 128-bit integer. Used where the same bits must come out
+// whatever the thread or process count: the whitening moments (a few
+// thousand values) and k-means' per-atom sums (atoms x patch dimension).
 #pragma once
 
 #include <cstddef>
